@@ -1,0 +1,71 @@
+import { canonicalJson } from './canonical.ts'
+import { compareHlc, type Hlc } from './hlc.ts'
+import type { RecordValue } from './schema.ts'
+
+/**
+ * One versioned record in the catalog: the unit of merge, gossip and sync. `value: null` is a
+ * tombstone. `sig` is the origin's signature over `signingBytes(entry)` (see signing.ts).
+ */
+export interface Entry {
+  readonly key: string
+  readonly origin: string
+  readonly hlc: Hlc
+  readonly value: RecordValue | null
+  readonly sig?: string
+}
+
+export function isTombstone(entry: Entry): boolean {
+  return entry.value === null
+}
+
+/**
+ * The total order on versions of one key that makes merge a join: newer HLC wins; on an equal
+ * HLC the origin, then a tombstone over a live value, then the canonical bytes decide. Honest
+ * origins never issue two values with one HLC, but a deterministic tie-break means replicas
+ * agree even if one does.
+ */
+export function compareEntries(a: Entry, b: Entry): number {
+  const byClock = compareHlc(a.hlc, b.hlc)
+  if (byClock !== 0) return byClock
+  if (a.origin !== b.origin) return a.origin < b.origin ? -1 : 1
+  const aTomb = a.value === null
+  const bTomb = b.value === null
+  if (aTomb !== bTomb) return aTomb ? 1 : -1
+  const av = canonicalJson(a.value)
+  const bv = canonicalJson(b.value)
+  if (av !== bv) return av < bv ? -1 : 1
+  const as = a.sig ?? ''
+  const bs = b.sig ?? ''
+  if (as !== bs) return as < bs ? -1 : 1
+  return 0
+}
+
+/** The JSON form of an entry on the wire and on disk: the clock as a `[wall, count]` pair. */
+export interface EntryWire {
+  key: string
+  origin: string
+  hlc: [number, number]
+  value: RecordValue | null
+  sig?: string
+}
+
+export function entryToWire(entry: Entry): EntryWire {
+  const wire: EntryWire = {
+    key: entry.key,
+    origin: entry.origin,
+    hlc: [entry.hlc.wall, entry.hlc.count],
+    value: entry.value,
+  }
+  if (entry.sig !== undefined) wire.sig = entry.sig
+  return wire
+}
+
+export function entryFromWire(wire: EntryWire): Entry {
+  const base = {
+    key: wire.key,
+    origin: wire.origin,
+    hlc: { wall: wire.hlc[0], count: wire.hlc[1] },
+    value: wire.value,
+  }
+  return wire.sig === undefined ? base : { ...base, sig: wire.sig }
+}

@@ -1,0 +1,231 @@
+import Type from 'typebox'
+import { Compile } from 'typebox/compile'
+import type { Digest, OriginDigest } from './catalog.ts'
+import { type Entry, type EntryWire, entryFromWire, entryToWire } from './entry.ts'
+import { isValidHlc } from './hlc.ts'
+import { isOwnedKey } from './keys.ts'
+import { err, ok, type Result } from './result.ts'
+import { InstanceValue, NodeValue, PEER_ID_PATTERN } from './schema.ts'
+
+/**
+ * The wire format, version 1. Every frame is one UTF-8 JSON object `{ v, kind, ... }`.
+ * Append-only: a new kind or field gets added, never repurposed; a frame with a newer `v` or an
+ * unknown `kind` decodes to a typed error the caller can choose to ignore (a newer peer) rather
+ * than punish. Decoding is total: any bytes give a frame or a `WireError`, never a throw.
+ */
+export const WIRE_VERSION = 1
+
+export const DEFAULT_MAX_FRAME_BYTES = 1 << 20
+
+export interface DeltaFrame {
+  readonly v: 1
+  readonly kind: 'delta'
+  readonly entries: readonly Entry[]
+}
+export interface DigestFrame {
+  readonly v: 1
+  readonly kind: 'digest'
+  readonly digest: Digest
+}
+export interface EntriesFrame {
+  readonly v: 1
+  readonly kind: 'entries'
+  readonly entries: readonly Entry[]
+}
+export interface EndFrame {
+  readonly v: 1
+  readonly kind: 'end'
+}
+/** Liveness: a node's periodic "still here". `incarnation` grows each start; `seq` each beat. */
+export interface HeartbeatFrame {
+  readonly v: 1
+  readonly kind: 'heartbeat'
+  readonly incarnation: number
+  readonly seq: number
+}
+export type Frame = DeltaFrame | DigestFrame | EntriesFrame | EndFrame | HeartbeatFrame
+export type FrameKind = Frame['kind']
+
+export type WireError =
+  | { readonly type: 'too-large'; readonly size: number; readonly max: number }
+  | { readonly type: 'not-json'; readonly detail: string }
+  | { readonly type: 'unsupported-version'; readonly version: unknown }
+  | { readonly type: 'unknown-kind'; readonly kind: unknown }
+  | { readonly type: 'invalid'; readonly kind: string; readonly path: string; readonly detail: string }
+  | { readonly type: 'not-owned'; readonly key: string; readonly origin: string }
+
+const EntryWireSchema = Type.Object(
+  {
+    key: Type.String({ minLength: 1, maxLength: 400 }),
+    origin: Type.String({ pattern: PEER_ID_PATTERN }),
+    hlc: Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]),
+    value: Type.Union([InstanceValue, NodeValue, Type.Null()]),
+    sig: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/=_-]{1,256}$' })),
+  },
+  { additionalProperties: false },
+)
+
+const MAX_ENTRIES_PER_FRAME = 20_000
+
+const EntriesBody = Type.Object(
+  {
+    v: Type.Literal(1),
+    kind: Type.String(),
+    entries: Type.Array(EntryWireSchema, { maxItems: MAX_ENTRIES_PER_FRAME }),
+  },
+  { additionalProperties: false },
+)
+const DigestBody = Type.Object(
+  {
+    v: Type.Literal(1),
+    kind: Type.Literal('digest'),
+    origins: Type.Array(
+      Type.Object(
+        {
+          origin: Type.String({ pattern: PEER_ID_PATTERN }),
+          max: Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]),
+          count: Type.Integer({ minimum: 0 }),
+          sum: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 100_000 },
+    ),
+  },
+  { additionalProperties: false },
+)
+const EndBody = Type.Object(
+  { v: Type.Literal(1), kind: Type.Literal('end') },
+  { additionalProperties: false },
+)
+const HeartbeatBody = Type.Object(
+  {
+    v: Type.Literal(1),
+    kind: Type.Literal('heartbeat'),
+    incarnation: Type.Integer({ minimum: 0 }),
+    seq: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+)
+
+const checkEntries = Compile(EntriesBody)
+const checkDigest = Compile(DigestBody)
+const checkEnd = Compile(EndBody)
+const checkHeartbeat = Compile(HeartbeatBody)
+
+const encoder = new TextEncoder()
+
+function digestToWire(
+  digest: Digest,
+): Array<{ origin: string; max: [number, number]; count: number; sum: string }> {
+  return [...digest].map(([origin, d]) => ({
+    origin,
+    max: [d.max.wall, d.max.count],
+    count: d.count,
+    sum: d.sum,
+  }))
+}
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  switch (frame.kind) {
+    case 'delta':
+    case 'entries':
+      return encoder.encode(
+        JSON.stringify({ v: 1, kind: frame.kind, entries: frame.entries.map(entryToWire) }),
+      )
+    case 'digest':
+      return encoder.encode(JSON.stringify({ v: 1, kind: 'digest', origins: digestToWire(frame.digest) }))
+    case 'end':
+      return encoder.encode('{"v":1,"kind":"end"}')
+    case 'heartbeat':
+      return encoder.encode(
+        JSON.stringify({ v: 1, kind: 'heartbeat', incarnation: frame.incarnation, seq: frame.seq }),
+      )
+  }
+}
+
+function firstError(
+  validator: { Errors(value: unknown): Iterable<{ instancePath: string; message: string }> },
+  value: unknown,
+  kind: string,
+): WireError {
+  for (const e of validator.Errors(value)) {
+    return { type: 'invalid', kind, path: e.instancePath || '/', detail: e.message }
+  }
+  return { type: 'invalid', kind, path: '/', detail: 'does not match the schema' }
+}
+
+function decodeEntries(raw: unknown, kind: 'delta' | 'entries'): Result<Frame, WireError> {
+  if (!checkEntries.Check(raw)) return err(firstError(checkEntries, raw, kind))
+  const wires = (raw as { entries: EntryWire[] }).entries
+  const entries: Entry[] = []
+  for (const wire of wires) {
+    if (!isValidHlc({ wall: wire.hlc[0], count: wire.hlc[1] })) {
+      return err({ type: 'invalid', kind, path: '/entries/hlc', detail: 'timestamp out of range' })
+    }
+    if (!isOwnedKey(wire.key, wire.origin, wire.value)) {
+      return err({ type: 'not-owned', key: wire.key, origin: wire.origin })
+    }
+    entries.push(entryFromWire(wire))
+  }
+  return ok({ v: 1, kind, entries })
+}
+
+/** Decode one frame. Total: never throws, whatever the bytes. */
+export function decodeFrame(
+  bytes: Uint8Array,
+  maxBytes: number = DEFAULT_MAX_FRAME_BYTES,
+): Result<Frame, WireError> {
+  if (bytes.byteLength > maxBytes) return err({ type: 'too-large', size: bytes.byteLength, max: maxBytes })
+  let raw: unknown
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch (e) {
+    return err({ type: 'not-json', detail: e instanceof Error ? e.message : String(e) })
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return err({ type: 'not-json', detail: 'a frame is a JSON object' })
+  }
+  const envelope = raw as { v?: unknown; kind?: unknown }
+  if (envelope.v !== WIRE_VERSION) return err({ type: 'unsupported-version', version: envelope.v })
+  switch (envelope.kind) {
+    case 'delta':
+    case 'entries':
+      return decodeEntries(raw, envelope.kind)
+    case 'digest': {
+      if (!checkDigest.Check(raw)) return err(firstError(checkDigest, raw, 'digest'))
+      const digest = new Map<string, OriginDigest>()
+      for (const o of (raw as { origins: ReturnType<typeof digestToWire> }).origins) {
+        digest.set(o.origin, { max: { wall: o.max[0], count: o.max[1] }, count: o.count, sum: o.sum })
+      }
+      return ok({ v: 1, kind: 'digest', digest })
+    }
+    case 'end':
+      return checkEnd.Check(raw) ? ok({ v: 1, kind: 'end' }) : err(firstError(checkEnd, raw, 'end'))
+    case 'heartbeat': {
+      if (!checkHeartbeat.Check(raw)) return err(firstError(checkHeartbeat, raw, 'heartbeat'))
+      const hb = raw as { incarnation: number; seq: number }
+      return ok({ v: 1, kind: 'heartbeat', incarnation: hb.incarnation, seq: hb.seq })
+    }
+    default:
+      return err({ type: 'unknown-kind', kind: envelope.kind })
+  }
+}
+
+/** A short human description of a wire error, for logs and metrics labels. */
+export function describeWireError(error: WireError): string {
+  switch (error.type) {
+    case 'too-large':
+      return `frame of ${error.size} bytes exceeds the ${error.max}-byte limit`
+    case 'not-json':
+      return `not a JSON frame: ${error.detail}`
+    case 'unsupported-version':
+      return `unsupported wire version ${String(error.version)}`
+    case 'unknown-kind':
+      return `unknown frame kind ${String(error.kind)}`
+    case 'invalid':
+      return `invalid ${error.kind} frame at ${error.path}: ${error.detail}`
+    case 'not-owned':
+      return `record ${error.key} is not owned by its claimed origin ${error.origin}`
+  }
+}
