@@ -20,7 +20,13 @@ export const CheckDefinition = Type.Object(
     /** Unique on this agent; default `<instance id>:<n>` (n from 1). */
     id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\s/]+$' })),
     name: Type.Optional(Type.String({ maxLength: 256 })),
-    type: Type.Union(CHECK_TYPES.map((t) => Type.Literal(t))),
+    type: Type.Union([
+      Type.Literal('http'),
+      Type.Literal('tcp'),
+      Type.Literal('grpc'),
+      Type.Literal('ttl'),
+      Type.Literal('exec'),
+    ]),
     interval: Type.Optional(Duration),
     timeout: Type.Optional(Duration),
     /** http: the URL to request. */
