@@ -170,11 +170,14 @@ export class Catalog {
    * The entries a peer whose digest is `remote` should receive from us. Per origin:
    * - unknown to the peer: all of that origin's entries;
    * - equal count and checksum: nothing;
-   * - the peer is behind: entries newer than its newest version, provided our entries up to
-   *   that version match its checksum; if they do not (it missed a message), all of them;
+   * - the peer is behind (its newest version is older than ours): the entries newer than its
+   *   newest version. If it holds fewer keys than we hold at or below that version, it certainly
+   *   missed one (a gap): all of them. A gap the count cannot show (the peer also holds older
+   *   versions of keys rewritten since) surfaces on the next exchange as the case below;
    * - the same newest version but different checksums: all of them (replicas diverged);
    * - the peer is ahead: nothing from this side; in a two-way sync its own answer covers it.
-   * Cost: O(origins) to compare, O(entries of differing origins) to select.
+   * Cost: O(origins) to compare, O(entries of differing origins) to scan, and to transfer the
+   * changes (all of an origin's entries only when a gap or a divergence is seen).
    */
   entriesNewerThan(remote: Digest): Entry[] {
     const out: Entry[] = []
@@ -192,17 +195,13 @@ export class Catalog {
         continue
       }
       const newer: Entry[] = []
-      let prefix = HASH_ZERO
-      let prefixCount = 0
+      let atOrBelow = 0
       for (const entry of this.originEntries(origin)) {
         if (compareHlc(entry.hlc, theirs.max) > 0) newer.push(entry)
-        else {
-          prefix = xorHash(prefix, entryHash(entry))
-          prefixCount++
-        }
+        else atOrBelow++
       }
-      if (prefixCount === theirs.count && hashToHex(prefix) === theirs.sum) out.push(...newer)
-      else out.push(...this.originEntries(origin))
+      if (theirs.count < atOrBelow) out.push(...this.originEntries(origin))
+      else out.push(...newer)
     }
     return out
   }

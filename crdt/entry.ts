@@ -34,10 +34,11 @@ export function compareEntries(a: Entry, b: Entry): number {
   const av = canonicalJson(a.value)
   const bv = canonicalJson(b.value)
   if (av !== bv) return av < bv ? -1 : 1
-  const as = a.sig ?? ''
-  const bs = b.sig ?? ''
-  if (as !== bs) return as < bs ? -1 : 1
-  return 0
+  if (a.sig === b.sig) return 0
+  // An unsigned version orders before any signed one (so `undefined` and `''` never tie).
+  if (a.sig === undefined) return -1
+  if (b.sig === undefined) return 1
+  return a.sig < b.sig ? -1 : 1
 }
 
 /** The JSON form of an entry on the wire and on disk: the clock as a `[wall, count]` pair. */

@@ -44,12 +44,17 @@ export function isValidHlc(h: Hlc): boolean {
   )
 }
 
+/** The wall clock reading in whole milliseconds; a reading that is not a finite number counts as 0. */
+function physicalMs(now: number): number {
+  return Number.isFinite(now) ? Math.floor(now) : 0
+}
+
 /**
  * The next timestamp for a local event. Monotonic whatever `now` does: a wall clock that stalls
  * or jumps back only makes `count` grow; when `count` would overflow we move one millisecond on.
  */
 export function tickHlc(last: Hlc, now: number): Hlc {
-  const wall = Math.max(last.wall, Math.floor(now))
+  const wall = Math.max(last.wall, physicalMs(now))
   if (wall > last.wall) return { wall, count: 0 }
   if (last.count < HLC_MAX_COUNT) return { wall, count: last.count + 1 }
   return { wall: wall + 1, count: 0 }
@@ -62,10 +67,11 @@ export function tickHlc(last: Hlc, now: number): Hlc {
  */
 export function receiveHlc(last: Hlc, remote: Hlc, now: number, maxDriftMs: number): Result<Hlc, HlcError> {
   if (!isValidHlc(remote)) return err({ type: 'invalid-timestamp', detail: `${remote.wall}.${remote.count}` })
-  if (remote.wall > now + maxDriftMs) {
+  const physical = physicalMs(now)
+  if (remote.wall > physical + maxDriftMs) {
     return err({ type: 'clock-drift', remoteWall: remote.wall, now, maxDriftMs })
   }
-  const wall = Math.max(last.wall, remote.wall, Math.floor(now))
+  const wall = Math.max(last.wall, remote.wall, physical)
   let count: number
   if (wall === last.wall && wall === remote.wall) count = Math.max(last.count, remote.count) + 1
   else if (wall === last.wall) count = last.count + 1

@@ -72,6 +72,9 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
     if (o < out.length) out[o++] = (n >> 16) & 255
     if (o < out.length) out[o++] = (n >> 8) & 255
     if (o < out.length) out[o++] = n & 255
+    // Canonical form only: the bits after the last byte must be zero, so each byte string has
+    // exactly one encoding and a relay cannot re-spell a signature without breaking it.
+    if (i + 4 === text.length && pad > 0 && (n & (pad === 2 ? 0xffff : 0xff)) !== 0) return undefined
   }
   return out
 }

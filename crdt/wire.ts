@@ -2,7 +2,7 @@ import Type from 'typebox'
 import { Compile } from 'typebox/compile'
 import type { Digest, OriginDigest } from './catalog.ts'
 import { type Entry, type EntryWire, entryFromWire, entryToWire } from './entry.ts'
-import { isValidHlc } from './hlc.ts'
+import { HLC_MAX_COUNT, isValidHlc } from './hlc.ts'
 import { isOwnedKey } from './keys.ts'
 import { err, ok, type Result } from './result.ts'
 import { InstanceValue, NodeValue, PEER_ID_PATTERN } from './schema.ts'
@@ -54,11 +54,16 @@ export type WireError =
   | { readonly type: 'invalid'; readonly kind: string; readonly path: string; readonly detail: string }
   | { readonly type: 'not-owned'; readonly key: string; readonly origin: string }
 
+/** Counters on the wire are safe integers, so every decoded number compares and adds exactly. */
+const Counter = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
+/** An HLC on the wire: `[wall, count]`, both in range (see `isValidHlc`). */
+const WireHlc = Type.Tuple([Counter, Type.Integer({ minimum: 0, maximum: HLC_MAX_COUNT })])
+
 const EntryWireSchema = Type.Object(
   {
     key: Type.String({ minLength: 1, maxLength: 400 }),
     origin: Type.String({ pattern: PEER_ID_PATTERN }),
-    hlc: Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]),
+    hlc: WireHlc,
     value: Type.Union([InstanceValue, NodeValue, Type.Null()]),
     sig: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/=_-]{1,256}$' })),
   },
@@ -83,8 +88,8 @@ const DigestBody = Type.Object(
       Type.Object(
         {
           origin: Type.String({ pattern: PEER_ID_PATTERN }),
-          max: Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 0 })]),
-          count: Type.Integer({ minimum: 0 }),
+          max: WireHlc,
+          count: Counter,
           sum: Type.String({ pattern: '^[0-9a-f]{16}$' }),
         },
         { additionalProperties: false },
@@ -102,8 +107,8 @@ const HeartbeatBody = Type.Object(
   {
     v: Type.Literal(1),
     kind: Type.Literal('heartbeat'),
-    incarnation: Type.Integer({ minimum: 0 }),
-    seq: Type.Integer({ minimum: 0 }),
+    incarnation: Counter,
+    seq: Counter,
   },
   { additionalProperties: false },
 )
