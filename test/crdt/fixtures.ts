@@ -29,8 +29,12 @@ export function peerId(n: number): string {
   return `12D3KooWTest${s.padStart(6, '1')}`
 }
 
-/** Merge options with no expiry: most tests are about order, not age. */
-export const FOREVER: MergeOptions = { now: T0, horizonMs: Number.POSITIVE_INFINITY, maxDriftMs: 60_000 }
+/** Merge options with no expiry and no drift limit: most tests are about order, not age. */
+export const FOREVER: MergeOptions = {
+  now: T0,
+  horizonMs: Number.POSITIVE_INFINITY,
+  maxDriftMs: Number.POSITIVE_INFINITY,
+}
 
 export function hlc(wall: number, count = 0): Hlc {
   return { wall, count }
