@@ -69,9 +69,9 @@ export const CONFIG_KEYS = {
   },
   listen: {
     type: 'string[]',
-    default: ['/ip4/0.0.0.0/tcp/7850'],
+    default: ['/ip4/0.0.0.0/tcp/7950'],
     reason:
-      'The libp2p port on every interface so other hosts can reach us; 7850 avoids Serf (7946) and Consul (8301).',
+      'The libp2p port on every interface so other hosts can reach us; 7950 avoids Serf (7946) and Consul (8300-8302).',
     flag: '--listen',
   },
   join: {
