@@ -1,0 +1,154 @@
+import type { MemberState } from '../../crdt/view.ts'
+
+/**
+ * The pure membership state machine: what one observer believes about one other node, and how
+ * each piece of evidence moves it. Time is an argument. The runtime (membership.ts) feeds it
+ * heartbeats, node-record changes, connection losses, ping results and clock ticks.
+ *
+ *   alive ──silence > suspectAfter, or link lost + silence > evidenceAfter──▶ suspect
+ *   suspect ──ping failed, or silence > unreachableAfter──▶ unreachable
+ *   suspect/unreachable ──heartbeat or ping answered──▶ alive
+ *   any ──own node record says 'left'──▶ left (heartbeats of that incarnation are ignored)
+ *   unreachable ──for reapAfter──▶ left (reaped: gone from answers)
+ *   left ──heartbeat of a newer incarnation, or a newer 'alive' record──▶ alive
+ *
+ * Silence is measured on the observer's clock since it last heard any proof of life. When the
+ * observer's own timers fire late (a stall: GC pause, SIGSTOP, an overloaded host) the silence it
+ * measured is its own fault, so `rebase` resets the baselines instead of raising suspicion
+ * (Lifeguard, Dadgar et al. 2017).
+ */
+
+export interface MemberTiming {
+  /** Heartbeat period of every node (ms). */
+  readonly heartbeatMs: number
+  /** Silence before a node becomes suspect (ms). */
+  readonly suspectAfterMs: number
+  /** With a lost connection that could not be re-dialled, silence before suspect (ms). */
+  readonly evidenceAfterMs: number
+  /** Silence after which a suspect is unreachable even without a failed ping (ms). */
+  readonly unreachableAfterMs: number
+  /** Time unreachable after which a node is dropped from answers (ms). */
+  readonly reapAfterMs: number
+}
+
+export interface Member {
+  readonly state: MemberState
+  /** Observer clock (ms) of the last proof of life, or of first knowledge of the node. */
+  readonly lastHeard: number
+  /** Observer clock (ms) of the last heartbeat or answered ping; undefined if never. */
+  readonly lastSeen: number | undefined
+  /** Highest incarnation heard (a node's incarnation grows on every start). */
+  readonly incarnation: number
+  readonly seq: number
+  /** Heartbeats with an incarnation up to this one are from before the node left. */
+  readonly leftIncarnation: number | undefined
+  /** A connection to it closed and a redial failed since we last heard from it. */
+  readonly linkLost: boolean
+  /** Observer clock when the current state was entered. */
+  readonly since: number
+  /** Dropped from answers after being unreachable for `reapAfterMs`. */
+  readonly reaped: boolean
+}
+
+export type MemberInput =
+  | { readonly type: 'heartbeat'; readonly incarnation: number; readonly seq: number }
+  | { readonly type: 'ping-ok' }
+  | { readonly type: 'ping-failed' }
+  | { readonly type: 'link-lost' }
+  | { readonly type: 'record-left' }
+  | { readonly type: 'record-alive' }
+  | { readonly type: 'tick' }
+  | { readonly type: 'rebase' }
+
+/** A member first learned of at `now` (from a record or a heartbeat). */
+export function newMember(now: number, left = false): Member {
+  return {
+    state: left ? 'left' : 'alive',
+    lastHeard: now,
+    lastSeen: undefined,
+    incarnation: 0,
+    seq: 0,
+    leftIncarnation: left ? 0 : undefined,
+    linkLost: false,
+    since: now,
+    reaped: false,
+  }
+}
+
+function enter(m: Member, state: MemberState, now: number): Member {
+  return m.state === state ? m : { ...m, state, since: now }
+}
+
+function heard(m: Member, now: number): Member {
+  return { ...enter(m, 'alive', now), lastHeard: now, lastSeen: now, linkLost: false, reaped: false }
+}
+
+/** The next state of `m` given `input` at observer time `now`. Pure and total. */
+export function transition(m: Member, input: MemberInput, now: number, timing: MemberTiming): Member {
+  switch (input.type) {
+    case 'heartbeat': {
+      if (input.incarnation < m.incarnation) return m
+      if (input.incarnation === m.incarnation && input.seq < m.seq && m.state !== 'left') return m
+      if (m.leftIncarnation !== undefined && input.incarnation <= m.leftIncarnation) {
+        return { ...m, incarnation: input.incarnation, seq: Math.max(m.seq, input.seq) }
+      }
+      return { ...heard(m, now), incarnation: input.incarnation, seq: input.seq, leftIncarnation: undefined }
+    }
+    case 'ping-ok':
+      return m.state === 'left' ? m : heard(m, now)
+    case 'ping-failed':
+      return m.state === 'suspect' ? enter(m, 'unreachable', now) : m
+    case 'link-lost':
+      return m.state === 'left' ? m : { ...m, linkLost: true }
+    case 'record-left':
+      return { ...enter(m, 'left', now), leftIncarnation: m.incarnation, linkLost: false, reaped: false }
+    case 'record-alive':
+      if (m.state !== 'left') return m
+      return { ...enter(m, 'alive', now), lastHeard: now, leftIncarnation: undefined, reaped: false }
+    case 'rebase':
+      if (m.state === 'left' || m.state === 'unreachable') return m
+      return { ...enter(m, 'alive', now), lastHeard: Math.max(m.lastHeard, now), linkLost: false }
+    case 'tick':
+      return tick(m, now, timing)
+  }
+}
+
+function tick(m: Member, now: number, timing: MemberTiming): Member {
+  const silence = now - m.lastHeard
+  switch (m.state) {
+    case 'alive':
+      if (silence > timing.suspectAfterMs || (m.linkLost && silence > timing.evidenceAfterMs)) {
+        return enter(m, 'suspect', now)
+      }
+      return m
+    case 'suspect':
+      return silence > timing.unreachableAfterMs ? enter(m, 'unreachable', now) : m
+    case 'unreachable':
+      return now - m.since > timing.reapAfterMs ? { ...enter(m, 'left', now), reaped: true } : m
+    case 'left':
+      return m
+  }
+}
+
+/** True when the runtime should ping this member to confirm or clear suspicion. */
+export function needsProbe(m: Member): boolean {
+  return m.state === 'suspect'
+}
+
+/** Timing presets. `lan` is the default; `fast` is for tests (10x quicker). */
+export const MEMBER_TIMING_PRESETS = {
+  lan: {
+    heartbeatMs: 1_000,
+    suspectAfterMs: 2_000,
+    evidenceAfterMs: 1_500,
+    unreachableAfterMs: 5_000,
+    reapAfterMs: 3_600_000,
+  },
+  fast: {
+    heartbeatMs: 100,
+    suspectAfterMs: 300,
+    evidenceAfterMs: 150,
+    unreachableAfterMs: 600,
+    reapAfterMs: 5_000,
+  },
+} as const satisfies Record<string, MemberTiming>

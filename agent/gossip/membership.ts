@@ -1,0 +1,290 @@
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import { parseKey } from '../../crdt/keys.ts'
+import type { NodeValue } from '../../crdt/schema.ts'
+import type { MemberState } from '../../crdt/view.ts'
+import { encodeFrame } from '../../crdt/wire.ts'
+import type { CatalogChangeEvent, CatalogStore } from '../catalog/store.ts'
+import type { Pubsub, PubsubMessage, Verdict } from './gossipsub.ts'
+import {
+  MEMBER_TIMING_PRESETS,
+  type Member,
+  type MemberInput,
+  type MemberTiming,
+  needsProbe,
+  newMember,
+  transition,
+} from './membership-state.ts'
+import type { GossipMetrics } from './metrics.ts'
+import { RateLimiter } from './rate-limit.ts'
+import type { Timers } from './timers.ts'
+import { HEARTBEAT_TOPIC } from './topics.ts'
+import { decideHeartbeat } from './validate.ts'
+
+/**
+ * Liveness. Every node publishes a small heartbeat on its own schedule (never written into the
+ * CRDT); every observer runs the state machine of membership-state.ts per origin, fed by
+ * heartbeats (relayed through the mesh: any path counts), node records (status 'left'),
+ * connection losses with a failed redial, and direct pings of suspects.
+ *
+ * Lifeguard's lesson: the tick measures how late its own timer fired; when this process was the
+ * slow one (GC pause, SIGSTOP/SIGCONT, CPU starvation), it resets the baselines instead of
+ * suspecting everyone it did not hear while it was not listening.
+ */
+
+export interface MemberStatus {
+  readonly state: MemberState
+  /** ms (this agent's clock) of the last heartbeat or answered ping, if any. */
+  readonly lastSeen: number | undefined
+  readonly incarnation: number
+  /** True when dropped after `reapAfterMs` unreachable (reported as 'left'). */
+  readonly reaped: boolean
+}
+
+export interface MemberChangeEvent {
+  readonly origin: string
+  readonly state: MemberState
+  readonly previous: MemberState | undefined
+  readonly reaped: boolean
+}
+
+export interface MembershipEvents {
+  'member:change': [MemberChangeEvent]
+}
+
+/** The network actions membership needs; the service implements them over libp2p. */
+export interface MembershipProbe {
+  /** Direct ping (dialling if needed); true when answered within the timeout. */
+  ping(origin: string, timeoutMs: number): Promise<boolean>
+}
+
+export interface MembershipComponents {
+  readonly store: CatalogStore
+  readonly pubsub: Pubsub
+  readonly probe: MembershipProbe
+  readonly logger: Logger
+  readonly metrics: GossipMetrics
+  readonly now: () => number
+  readonly timers: Timers
+}
+
+export interface MembershipInit {
+  readonly timing?: MemberTiming
+  /** This start's incarnation (must grow across restarts). Default: `now()` at start. */
+  readonly incarnation?: number
+  /** How often the state machine ticks (ms). Default heartbeatMs / 4. */
+  readonly tickMs?: number
+  /** A tick this late (ms) means this process stalled: rebase instead of suspecting. Default heartbeatMs. */
+  readonly maxTimerLagMs?: number
+  /** Timeout of a probe ping (ms). Default heartbeatMs. */
+  readonly pingTimeoutMs?: number
+}
+
+export class Membership extends EventEmitter<MembershipEvents> {
+  private readonly components: MembershipComponents
+  readonly timing: MemberTiming
+  private readonly tickMs: number
+  private readonly maxTimerLagMs: number
+  private readonly pingTimeoutMs: number
+  private readonly self: string
+  private readonly table = new Map<string, Member>()
+  private readonly probing = new Set<string>()
+  private readonly limiter: RateLimiter
+  private incarnation: number
+  private seq = 0
+  private running = false
+  private tickTimer: unknown
+  private beatTimer: unknown
+  private expectedTickAt = 0
+  private unsubscribe: (() => void) | undefined
+  private readonly onStoreChange = (event: CatalogChangeEvent): void => {
+    for (const change of event.changes) this.observeRecord(change.current.key, change.current.value)
+  }
+
+  constructor(components: MembershipComponents, init: MembershipInit = {}) {
+    super()
+    this.components = components
+    this.timing = init.timing ?? MEMBER_TIMING_PRESETS.lan
+    this.tickMs = init.tickMs ?? Math.max(10, Math.floor(this.timing.heartbeatMs / 4))
+    this.maxTimerLagMs = init.maxTimerLagMs ?? this.timing.heartbeatMs
+    this.pingTimeoutMs = init.pingTimeoutMs ?? this.timing.heartbeatMs
+    this.self = components.store.origin
+    this.incarnation = init.incarnation ?? 0
+    const perSecond = Math.max(5, (3 * 1000) / this.timing.heartbeatMs)
+    this.limiter = new RateLimiter({ perSecond, burst: perSecond * 3 })
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    const { pubsub, store, now } = this.components
+    if (this.incarnation === 0) this.incarnation = Math.floor(now())
+    for (const entry of store.entries()) this.observeRecord(entry.key, entry.value)
+    store.on('change', this.onStoreChange)
+    pubsub.setValidator(HEARTBEAT_TOPIC, (message) => this.validate(message))
+    this.unsubscribe = pubsub.onMessage((message) => {
+      if (message.topic === HEARTBEAT_TOPIC) this.onHeartbeat(message)
+    })
+    pubsub.subscribe(HEARTBEAT_TOPIC)
+    this.scheduleTick()
+    await this.beat()
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    const { timers, store, pubsub } = this.components
+    timers.clearTimeout(this.tickTimer)
+    timers.clearTimeout(this.beatTimer)
+    store.off('change', this.onStoreChange)
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+    pubsub.unsubscribe(HEARTBEAT_TOPIC)
+  }
+
+  /** Publish one heartbeat now (start, graceful leave) and reschedule the next. */
+  async beat(): Promise<void> {
+    const { pubsub, timers, logger, metrics } = this.components
+    timers.clearTimeout(this.beatTimer)
+    if (this.running) this.beatTimer = timers.setTimeout(() => void this.beat(), this.timing.heartbeatMs)
+    this.seq++
+    try {
+      await pubsub.publish(
+        HEARTBEAT_TOPIC,
+        encodeFrame({ v: 1, kind: 'heartbeat', incarnation: this.incarnation, seq: this.seq }),
+      )
+      metrics.published('heartbeat', 0)
+    } catch (err) {
+      logger.debug({ err: (err as Error).message }, 'heartbeat publish failed')
+    }
+  }
+
+  /** The connection to `origin` closed and a redial failed: strong evidence, acted on at the next tick. */
+  linkLost(origin: string): void {
+    this.apply(origin, { type: 'link-lost' })
+  }
+
+  /** Proof of life outside heartbeats (a direct exchange with the node itself). */
+  heardFrom(origin: string): void {
+    this.apply(origin, { type: 'ping-ok' })
+  }
+
+  get(origin: string): MemberStatus | undefined {
+    const m = this.table.get(origin)
+    return m === undefined ? undefined : toStatus(m)
+  }
+
+  /** Every known member except this agent. */
+  members(): ReadonlyMap<string, MemberStatus> {
+    const out = new Map<string, MemberStatus>()
+    for (const [origin, m] of this.table) out.set(origin, toStatus(m))
+    return out
+  }
+
+  /** One tick of the state machine (the timer calls it; tests may call it with a fake clock). */
+  tick(): void {
+    const { now, metrics, logger } = this.components
+    const t = now()
+    const lateBy = this.expectedTickAt === 0 ? 0 : t - this.expectedTickAt
+    metrics.timerLag(lateBy)
+    if (lateBy > this.maxTimerLagMs) {
+      logger.warn(
+        { lateByMs: lateBy },
+        'membership timer fired late (this process stalled): not suspecting anyone',
+      )
+      for (const origin of [...this.table.keys()]) this.apply(origin, { type: 'rebase' })
+    }
+    const counts: Record<MemberState, number> = { alive: 0, suspect: 0, unreachable: 0, left: 0 }
+    for (const origin of [...this.table.keys()]) {
+      this.apply(origin, { type: 'tick' })
+      const m = this.table.get(origin) as Member
+      counts[m.state]++
+      if (needsProbe(m)) this.probe(origin)
+    }
+    metrics.members(counts)
+  }
+
+  private scheduleTick(): void {
+    const { timers, now } = this.components
+    this.expectedTickAt = now() + this.tickMs
+    this.tickTimer = timers.setTimeout(() => {
+      if (!this.running) return
+      this.tick()
+      this.scheduleTick()
+    }, this.tickMs)
+  }
+
+  private probe(origin: string): void {
+    if (this.probing.has(origin)) return
+    this.probing.add(origin)
+    const { probe, logger } = this.components
+    probe
+      .ping(origin, this.pingTimeoutMs)
+      .then((answered) => {
+        logger.debug({ origin, answered }, 'probed a suspect')
+        this.apply(origin, { type: answered ? 'ping-ok' : 'ping-failed' })
+      })
+      .catch(() => this.apply(origin, { type: 'ping-failed' }))
+      .finally(() => this.probing.delete(origin))
+  }
+
+  private validate(message: PubsubMessage): Verdict {
+    const { metrics, logger, now } = this.components
+    if (!this.limiter.take(message.from, now())) {
+      metrics.ignored('heartbeat-rate-limited')
+      return 'ignore'
+    }
+    const decision = decideHeartbeat(message.data)
+    if (decision.verdict === 'reject') {
+      metrics.rejected(`heartbeat-${decision.reason}`)
+      logger.warn(
+        { origin: message.from, reason: decision.reason, detail: decision.detail },
+        'heartbeat rejected',
+      )
+    } else if (decision.verdict === 'ignore') metrics.ignored(decision.reason)
+    return decision.verdict
+  }
+
+  private onHeartbeat(message: PubsubMessage): void {
+    if (!this.running) return
+    const decision = decideHeartbeat(message.data)
+    if (decision.verdict !== 'accept') return
+    this.apply(message.from, { type: 'heartbeat', ...decision.frame })
+  }
+
+  private observeRecord(key: string, value: unknown): void {
+    const parsed = parseKey(key)
+    if (parsed === undefined || parsed.origin === this.self) return
+    if (parsed.kind !== 'node') {
+      if (!this.table.has(parsed.origin)) this.apply(parsed.origin, { type: 'tick' })
+      return
+    }
+    const status = value === null ? 'left' : (value as NodeValue).status
+    this.apply(parsed.origin, { type: status === 'left' ? 'record-left' : 'record-alive' })
+  }
+
+  private apply(origin: string, input: MemberInput): void {
+    if (origin === this.self) return
+    const t = this.components.now()
+    const previous = this.table.get(origin)
+    const base = previous ?? newMember(t, input.type === 'record-left')
+    const next = transition(base, input, t, this.timing)
+    this.table.set(origin, next)
+    if (previous === undefined || previous.state !== next.state) {
+      this.components.logger.info(
+        { origin, state: next.state, previous: previous?.state, reaped: next.reaped },
+        'member state changed',
+      )
+      this.emit('member:change', {
+        origin,
+        state: next.state,
+        previous: previous?.state,
+        reaped: next.reaped,
+      })
+    }
+  }
+}
+
+function toStatus(m: Member): MemberStatus {
+  return { state: m.state, lastSeen: m.lastSeen, incarnation: m.incarnation, reaped: m.reaped }
+}
