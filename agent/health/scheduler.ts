@@ -1,0 +1,521 @@
+import { EventEmitter } from 'node:events'
+import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
+import type { CheckStatus } from '../../crdt/schema.ts'
+import { GrapevineError } from '../errors.ts'
+import { type CheckSpec, OUTPUT_MAX_BYTES } from './check-spec.ts'
+import type { CheckType } from './definition.ts'
+import { formatDuration } from './duration.ts'
+import { createHealthMetrics, type HealthMetrics } from './health-metrics.ts'
+import { errorText, type Probe, type ProbeResult, truncateOutput } from './probe.ts'
+import { defaultProbes, type ProbeTable } from './probe-table.ts'
+import type { CheckStateSnapshot, HealthSnapshot } from './snapshot.ts'
+import { realTimers, type Timers } from './timers.ts'
+import { type CheckState, initialCheckState, transition } from './transition.ts'
+import { type TtlReportStatus, type TtlState, ttlExpiry, ttlReport, ttlStart } from './ttl.ts'
+import { checkProblemsToError, validateCheck, validateChecks } from './validate-check.ts'
+
+/**
+ * Runs the checks of this host's instances. Each check has its own timer (the first run at a
+ * random point within one interval, so checks spread out), each probe is independent and
+ * bounded by its timeout, and a check never runs twice at once. Emits `check:change` only when
+ * a check's shown status changes, and `instance:deregister-critical` once a check with
+ * `deregisterCriticalAfter` has been critical that long.
+ */
+export interface HealthSchedulerComponents {
+  readonly logger: Logger
+  readonly now: () => number
+  readonly metrics?: Registry
+  /** [0, 1): spreads first runs. Default Math.random. */
+  readonly random?: () => number
+  /** Default: real (unref'd) timers. Tests pass fakes driven with the fake clock. */
+  readonly timers?: Timers
+  /** Replace probes (tests). */
+  readonly probes?: Partial<ProbeTable>
+}
+
+export interface HealthSchedulerInit {
+  /** Agent config `enableScriptChecks` (flag `--enable-script-checks`); default off. */
+  readonly scriptChecksEnabled: boolean
+}
+
+export interface CheckChangeEvent {
+  readonly instanceId: string
+  readonly checkId: string
+  readonly type: CheckType
+  readonly status: CheckStatus
+  readonly previous: CheckStatus
+  readonly output: string
+  /** Clock time of the change. */
+  readonly since: number
+}
+
+export interface DeregisterCriticalEvent {
+  readonly instanceId: string
+  readonly checkId: string
+  /** Clock time the check became critical. */
+  readonly criticalSince: number
+  readonly deregisterCriticalAfterMs: number
+}
+
+export interface HealthSchedulerEvents {
+  'check:change': [CheckChangeEvent]
+  'instance:deregister-critical': [DeregisterCriticalEvent]
+}
+
+/** A check as the agent shows it locally. */
+export interface CheckView {
+  readonly id: string
+  readonly instanceId: string
+  readonly name: string
+  readonly type: CheckType
+  readonly status: CheckStatus
+  readonly output: string
+  readonly since: number
+  readonly spec: CheckSpec
+  /** TTL checks: clock time after which silence turns the check critical. */
+  readonly ttlDeadline?: number
+}
+
+interface Entry {
+  readonly instanceId: string
+  spec: CheckSpec
+  state: CheckState
+  ttl?: TtlState
+  timer?: unknown
+  deregTimer?: unknown
+  deregNotified: boolean
+  /** Bumped on replace/remove: a probe result of an older generation is dropped. */
+  generation: number
+  /** The running probe, until it settles (even after its result was given up on). */
+  inFlight?: Promise<void>
+  abort?: AbortController
+  removed: boolean
+}
+
+/** Extra time past a check's timeout before the scheduler stops waiting for a probe that ignores it. */
+const GUARD_GRACE_MS = 1_000
+
+export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
+  private readonly log: Logger
+  private readonly now: () => number
+  private readonly random: () => number
+  private readonly timers: Timers
+  private readonly probes: ProbeTable
+  private readonly metrics?: HealthMetrics
+  private readonly init: HealthSchedulerInit
+  private readonly entries = new Map<string, Entry>()
+  private readonly pendingRestore = new Map<string, CheckStateSnapshot>()
+  private readonly inFlight = new Set<Promise<void>>()
+  private running = false
+
+  constructor(components: HealthSchedulerComponents, init: HealthSchedulerInit) {
+    super()
+    this.log = components.logger.child({ component: 'health' })
+    this.now = components.now
+    this.random = components.random ?? Math.random
+    this.timers = components.timers ?? realTimers()
+    this.probes = { ...defaultProbes(), ...components.probes }
+    if (components.metrics !== undefined) this.metrics = createHealthMetrics(components.metrics)
+    this.init = init
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    for (const entry of this.entries.values()) this.arm(entry, true)
+    this.log.info({ checks: this.entries.size }, 'health checks started')
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    for (const entry of this.entries.values()) this.disarm(entry)
+    await Promise.allSettled([...this.inFlight])
+    this.log.info('health checks stopped')
+  }
+
+  /**
+   * Sets all checks of one instance (add, replace, remove). All-or-nothing: throws
+   * `VALIDATION`, `SCRIPT_CHECKS_DISABLED` (every problem in `details.errors`) or `CONFLICT`.
+   * A check kept with the same id and type keeps its status (no flap on re-registration).
+   */
+  setChecks(instanceId: string, definitions: readonly unknown[]): CheckView[] {
+    const r = validateChecks(definitions, {
+      instanceId,
+      scriptChecksEnabled: this.init.scriptChecksEnabled,
+    })
+    if (!r.ok) throw checkProblemsToError(r.error)
+    for (const spec of r.value) this.assertOwner(spec.id, instanceId)
+    const keep = new Set(r.value.map((s) => s.id))
+    for (const entry of [...this.entries.values()]) {
+      if (entry.instanceId === instanceId && !keep.has(entry.spec.id)) this.removeEntry(entry)
+    }
+    return r.value.map((spec) => this.put(instanceId, spec))
+  }
+
+  /** Adds or replaces one check of an instance (id default `<instanceId>:<n>`). Throws like setChecks. */
+  addCheck(instanceId: string, definition: unknown): CheckView {
+    let n = 1
+    while (this.entries.has(`${instanceId}:${n}`)) n++
+    const r = validateCheck(definition, {
+      scriptChecksEnabled: this.init.scriptChecksEnabled,
+      defaultId: `${instanceId}:${n}`,
+    })
+    if (!r.ok) throw checkProblemsToError(r.error)
+    this.assertOwner(r.value.id, instanceId)
+    return this.put(instanceId, r.value)
+  }
+
+  removeCheck(checkId: string): boolean {
+    const entry = this.entries.get(checkId)
+    if (entry === undefined) return false
+    this.removeEntry(entry)
+    return true
+  }
+
+  /** Removes every check of an instance; returns how many. */
+  removeInstance(instanceId: string): number {
+    let n = 0
+    for (const entry of [...this.entries.values()]) {
+      if (entry.instanceId === instanceId) {
+        this.removeEntry(entry)
+        n++
+      }
+    }
+    return n
+  }
+
+  /**
+   * A TTL report, by check id or by instance id (when the instance has exactly one TTL check).
+   * Status `pass|warn|fail` or `passing|warning|critical`; the note becomes the output.
+   * Throws `NOT_FOUND` or `BAD_REQUEST`.
+   */
+  reportTtl(id: string, status: TtlReportStatus, note?: string): CheckView {
+    const entry = this.ttlEntry(id)
+    if (entry.spec.type !== 'ttl') throw new GrapevineError('BAD_REQUEST', 'not a ttl check')
+    if (!['pass', 'warn', 'fail', 'passing', 'warning', 'critical'].includes(status)) {
+      throw new GrapevineError(
+        'BAD_REQUEST',
+        `status must be pass, warn or fail, got ${JSON.stringify(status)}`,
+      )
+    }
+    const text = note === undefined ? undefined : truncateOutput(note, OUTPUT_MAX_BYTES)
+    const { result, ttl } = ttlReport(entry.spec, status, text, this.now())
+    entry.ttl = ttl
+    this.apply(entry, result)
+    this.scheduleTtl(entry)
+    return this.view(entry)
+  }
+
+  get(checkId: string): CheckView | undefined {
+    const entry = this.entries.get(checkId)
+    return entry === undefined ? undefined : this.view(entry)
+  }
+
+  /** All checks, or one instance's, in the order they were added. */
+  list(instanceId?: string): CheckView[] {
+    const out: CheckView[] = []
+    for (const e of this.entries.values())
+      if (instanceId === undefined || e.instanceId === instanceId) out.push(this.view(e))
+    return out
+  }
+
+  /** The shown statuses of an instance's checks (feed to aggregateHealth). */
+  statuses(instanceId: string): CheckStatus[] {
+    return this.list(instanceId).map((c) => c.status)
+  }
+
+  /** Every check's state, JSON-safe, for persistence. */
+  snapshot(): HealthSnapshot {
+    const checks: CheckStateSnapshot[] = []
+    for (const e of this.entries.values()) {
+      checks.push({
+        id: e.spec.id,
+        instanceId: e.instanceId,
+        type: e.spec.type,
+        status: e.state.status,
+        output: e.state.output,
+        since: e.state.since,
+        successes: e.state.successes,
+        failures: e.state.failures,
+        ...(e.ttl !== undefined ? { ttlDeadline: e.ttl.deadline } : {}),
+        ...(e.ttl?.lastReport !== undefined ? { ttlLastReport: e.ttl.lastReport } : {}),
+      })
+    }
+    return { v: 1, at: this.now(), checks }
+  }
+
+  /**
+   * Takes states back after a restart. A state applies to a check with the same id, instance
+   * and type, whether it exists now or is added later; no events are emitted for it.
+   */
+  restore(snapshot: HealthSnapshot): { applied: number; pending: number } {
+    let applied = 0
+    for (const s of snapshot.checks) {
+      const entry = this.entries.get(s.id)
+      if (entry !== undefined && entry.instanceId === s.instanceId && entry.spec.type === s.type) {
+        this.seed(entry, s)
+        if (this.running) this.arm(entry, false)
+        applied++
+      } else this.pendingRestore.set(s.id, s)
+    }
+    return { applied, pending: this.pendingRestore.size }
+  }
+
+  private assertOwner(checkId: string, instanceId: string): void {
+    const owner = this.entries.get(checkId)?.instanceId
+    if (owner !== undefined && owner !== instanceId) {
+      throw new GrapevineError(
+        'CONFLICT',
+        `check id ${JSON.stringify(checkId)} already belongs to instance ${JSON.stringify(owner)}; check ids are unique on an agent, choose another id`,
+      )
+    }
+  }
+
+  private ttlEntry(id: string): Entry {
+    const direct = this.entries.get(id)
+    if (direct !== undefined) return direct
+    const ttls = [...this.entries.values()].filter((e) => e.instanceId === id && e.spec.type === 'ttl')
+    if (ttls.length === 1) return ttls[0] as Entry
+    if (ttls.length > 1) {
+      throw new GrapevineError(
+        'BAD_REQUEST',
+        `instance ${JSON.stringify(id)} has ${ttls.length} ttl checks; report by check id`,
+      )
+    }
+    throw new GrapevineError(
+      'NOT_FOUND',
+      `no check or instance with a ttl check has id ${JSON.stringify(id)}`,
+    )
+  }
+
+  private put(instanceId: string, spec: CheckSpec): CheckView {
+    const old = this.entries.get(spec.id)
+    if (old !== undefined) {
+      if (JSON.stringify(old.spec) === JSON.stringify(spec)) return this.view(old)
+      this.disarm(old)
+      old.generation++
+      if (old.spec.type === spec.type) {
+        // Same check, new options: keep what it shows, start counting afresh.
+        old.state = { ...old.state, successes: 0, failures: 0 }
+        if (
+          spec.type === 'ttl' &&
+          old.ttl !== undefined &&
+          old.spec.type === 'ttl' &&
+          old.spec.ttlMs !== spec.ttlMs
+        ) {
+          old.ttl = { ...old.ttl, deadline: (old.ttl.lastReport ?? this.now()) + spec.ttlMs }
+        }
+        old.spec = spec
+      } else {
+        old.spec = spec
+        old.state = initialCheckState(spec.initialStatus, this.now())
+        old.ttl = spec.type === 'ttl' ? ttlStart(spec, this.now()) : undefined
+        old.deregNotified = false
+      }
+      if (this.running) this.arm(old, true)
+      return this.view(old)
+    }
+    const entry: Entry = {
+      instanceId,
+      spec,
+      state: initialCheckState(spec.initialStatus, this.now()),
+      deregNotified: false,
+      generation: 0,
+      removed: false,
+    }
+    if (spec.type === 'ttl') entry.ttl = ttlStart(spec, this.now())
+    const restored = this.pendingRestore.get(spec.id)
+    if (restored !== undefined && restored.instanceId === instanceId && restored.type === spec.type) {
+      this.seed(entry, restored)
+      this.pendingRestore.delete(spec.id)
+    }
+    this.entries.set(spec.id, entry)
+    if (this.running) this.arm(entry, true)
+    return this.view(entry)
+  }
+
+  private seed(entry: Entry, s: CheckStateSnapshot): void {
+    entry.state = {
+      status: s.status,
+      output: s.output,
+      since: s.since,
+      successes: s.successes,
+      failures: s.failures,
+    }
+    if (entry.spec.type === 'ttl' && s.ttlDeadline !== undefined) {
+      entry.ttl = {
+        deadline: s.ttlDeadline,
+        ...(s.ttlLastReport !== undefined ? { lastReport: s.ttlLastReport } : {}),
+      }
+    }
+    entry.deregNotified = false
+  }
+
+  private removeEntry(entry: Entry): void {
+    this.disarm(entry)
+    entry.removed = true
+    entry.generation++
+    this.entries.delete(entry.spec.id)
+  }
+
+  private view(e: Entry): CheckView {
+    return {
+      id: e.spec.id,
+      instanceId: e.instanceId,
+      name: e.spec.name,
+      type: e.spec.type,
+      status: e.state.status,
+      output: e.state.output,
+      since: e.state.since,
+      spec: e.spec,
+      ...(e.ttl !== undefined ? { ttlDeadline: e.ttl.deadline } : {}),
+    }
+  }
+
+  /** Starts an entry's timers: the probe (first run jittered) or the TTL deadline, and deregistration. */
+  private arm(entry: Entry, jitter: boolean): void {
+    this.disarm(entry)
+    if (entry.spec.type === 'ttl') this.scheduleTtl(entry)
+    else this.schedule(entry, jitter ? Math.floor(this.random() * entry.spec.intervalMs) : 0)
+    this.armDeregister(entry)
+  }
+
+  private disarm(entry: Entry): void {
+    if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
+    if (entry.deregTimer !== undefined) this.timers.clearTimeout(entry.deregTimer)
+    entry.timer = undefined
+    entry.deregTimer = undefined
+    entry.abort?.abort()
+    entry.abort = undefined
+  }
+
+  private schedule(entry: Entry, delayMs: number): void {
+    if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
+    entry.timer = this.timers.setTimeout(() => this.runProbe(entry), delayMs)
+  }
+
+  private scheduleTtl(entry: Entry): void {
+    if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
+    entry.timer = undefined
+    if (!this.running || entry.ttl === undefined) return
+    const delay = Math.max(0, entry.ttl.deadline - this.now())
+    entry.timer = this.timers.setTimeout(() => {
+      entry.timer = undefined
+      if (entry.removed || entry.spec.type !== 'ttl' || entry.ttl === undefined) return
+      const result = ttlExpiry(entry.spec, entry.ttl, this.now())
+      if (result === undefined) this.scheduleTtl(entry)
+      else this.apply(entry, result)
+    }, delay)
+  }
+
+  private runProbe(entry: Entry): void {
+    entry.timer = undefined
+    if (!this.running || entry.removed || entry.spec.type === 'ttl') return
+    const spec = entry.spec
+    if (entry.inFlight !== undefined) {
+      // The last probe ignored its timeout and still runs: never start a second one.
+      this.schedule(entry, spec.intervalMs)
+      return
+    }
+    const generation = entry.generation
+    const started = this.now()
+    const t0 = performance.now()
+    const controller = new AbortController()
+    entry.abort = controller
+    let done = false
+    const complete = (result: ProbeResult): void => {
+      if (done) return
+      done = true
+      this.timers.clearTimeout(guard)
+      this.metrics?.duration.observe({ type: spec.type }, (performance.now() - t0) / 1000)
+      if (entry.abort === controller) entry.abort = undefined
+      if (!this.running || entry.removed || entry.generation !== generation) return
+      this.apply(entry, result)
+      this.schedule(entry, Math.max(0, spec.intervalMs - (this.now() - started)))
+    }
+    const guard = this.timers.setTimeout(() => {
+      controller.abort()
+      complete({
+        status: 'critical',
+        output: `check did not finish within its timeout of ${formatDuration(spec.timeoutMs)}`,
+      })
+    }, spec.timeoutMs + GUARD_GRACE_MS)
+    const probe = this.probes[spec.type] as Probe<CheckSpec>
+    const run = Promise.resolve()
+      .then(() => probe(spec, controller.signal))
+      .then(complete, (e: unknown) =>
+        complete({ status: 'critical', output: `check failed: ${errorText(e)}` }),
+      )
+      .finally(() => {
+        this.inFlight.delete(run)
+        if (entry.inFlight === run) entry.inFlight = undefined
+      })
+    entry.inFlight = run
+    this.inFlight.add(run)
+  }
+
+  private apply(entry: Entry, result: ProbeResult): void {
+    const spec = entry.spec
+    this.metrics?.results.inc({ type: spec.type, status: result.status })
+    const previous = entry.state.status
+    const now = this.now()
+    const { state, changed } = transition(entry.state, result, spec, now)
+    entry.state = state
+    if (changed) {
+      this.metrics?.changes.inc({ type: spec.type, status: state.status })
+      this.log.info(
+        {
+          instanceId: entry.instanceId,
+          checkId: spec.id,
+          status: state.status,
+          previous,
+          output: truncateOutput(state.output, 256),
+        },
+        'check status changed',
+      )
+      this.emit('check:change', {
+        instanceId: entry.instanceId,
+        checkId: spec.id,
+        type: spec.type,
+        status: state.status,
+        previous,
+        output: state.output,
+        since: state.since,
+      })
+    } else {
+      this.log.debug({ checkId: spec.id, status: result.status }, 'check result')
+    }
+    this.armDeregister(entry)
+  }
+
+  private armDeregister(entry: Entry): void {
+    const after = entry.spec.deregisterCriticalAfterMs
+    if (after === undefined || !this.running) return
+    if (entry.state.status !== 'critical') {
+      if (entry.deregTimer !== undefined) this.timers.clearTimeout(entry.deregTimer)
+      entry.deregTimer = undefined
+      entry.deregNotified = false
+      return
+    }
+    if (entry.deregNotified || entry.deregTimer !== undefined) return
+    const delay = Math.max(0, entry.state.since + after - this.now())
+    entry.deregTimer = this.timers.setTimeout(() => {
+      entry.deregTimer = undefined
+      if (entry.removed || entry.state.status !== 'critical' || entry.deregNotified) return
+      if (this.now() < entry.state.since + after) return this.armDeregister(entry)
+      entry.deregNotified = true
+      this.log.warn(
+        { instanceId: entry.instanceId, checkId: entry.spec.id, after: formatDuration(after) },
+        'check critical past deregisterCriticalAfter',
+      )
+      this.emit('instance:deregister-critical', {
+        instanceId: entry.instanceId,
+        checkId: entry.spec.id,
+        criticalSince: entry.state.since,
+        deregisterCriticalAfterMs: after,
+      })
+    }, delay)
+  }
+}
