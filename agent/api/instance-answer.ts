@@ -10,12 +10,12 @@ import type { InstanceAnswer } from './schemas.ts'
  */
 
 export function instanceToAnswer(view: CatalogView, iv: InstanceView, now: number): InstanceAnswer {
-  const { kind: _kind, ...value } = iv.instance
+  const { kind: _kind, id, service, ...value } = iv.instance
   const node = view.nodeByOrigin(iv.origin)
   return {
     key: iv.key,
-    id: value.id,
-    service: value.service,
+    id,
+    service,
     ...value,
     health: iv.health,
     nodeState: iv.nodeState,
