@@ -167,7 +167,7 @@ describe('validateCheck: script checks', () => {
     assert.equal(e.code, 'SCRIPT_CHECKS_DISABLED')
     assert.equal(e.statusCode, 403)
     assert.match(e.message, /--enable-script-checks/)
-    assert.equal((e.details?.errors as unknown[]).length, 3)
+    assert.equal((e.details?.errors as unknown[] | undefined)?.length, 3)
   })
   it('other problems give VALIDATION', () => {
     const r = validateCheck({ type: 'http' }, off)
