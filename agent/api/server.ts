@@ -83,7 +83,7 @@ export function buildApiServer(components: ApiServerComponents, init: ApiServerI
     connectionTimeout: init.connectionTimeout ?? 0,
     keepAliveTimeout: init.keepAliveTimeout ?? 72_000,
     logController: new LogController({ disableRequestLogging: init.logRequests === false }),
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
   })
   app.server.maxConnections = init.maxConnections ?? 1024
 

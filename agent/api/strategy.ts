@@ -58,14 +58,25 @@ export function weightedOrder<T extends Orderable>(list: readonly T[], random: (
   return drawn.map((d) => d.item)
 }
 
+/** MurmurHash3's finalizer: FNV alone barely mixes the last characters into the high bits. */
+function fmix32(h: number): number {
+  let x = h >>> 0
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0
+  return (x ^ (x >>> 16)) >>> 0
+}
+
 /**
  * Rendezvous (highest-random-weight) hashing: instances ordered by hash(key, instance key).
  * The same key gets the same first instance while the set is unchanged, and adding or removing
  * one instance only moves the keys that pick that instance.
  */
 export function consistentOrder<T extends Orderable>(list: readonly T[], key: string): T[] {
-  const scored = list.map((item) => ({ item, h: hashString(`${key}\u0000${item.key}`) }))
-  scored.sort((a, b) => b.h.hi - a.h.hi || b.h.lo - a.h.lo || (a.item.key < b.item.key ? -1 : 1))
+  const scored = list.map((item) => {
+    const h = hashString(`${key}\u0000${item.key}`)
+    return { item, hi: fmix32(h.hi ^ h.lo), lo: fmix32(h.lo) }
+  })
+  scored.sort((a, b) => b.hi - a.hi || b.lo - a.lo || (a.item.key < b.item.key ? -1 : 1))
   return scored.map((s) => s.item)
 }
 
