@@ -29,6 +29,8 @@ export interface CatalogStoreInit {
   readonly horizonMs: number
   /** Remote records stamped further ahead than this are refused. */
   readonly maxDriftMs: number
+  /** The clock as persisted at the last stop, so a restart never issues an older version. */
+  readonly startHlc?: Hlc
 }
 
 export interface CatalogChangeEvent {
@@ -65,7 +67,7 @@ export class CatalogStore extends EventEmitter<CatalogStoreEvents> {
     this.components = components
     this.init = init
     this.origin = init.origin
-    this.clock = new HybridClock(components.now, init.maxDriftMs)
+    this.clock = new HybridClock(components.now, init.maxDriftMs, init.startHlc)
   }
 
   private mergeOptions(): MergeOptions {

@@ -206,6 +206,13 @@ export const CONFIG_KEYS = {
     min: 10,
     reason: 'Three missed heartbeats before a node is suspected (and pinged directly).',
   },
+  suspectAfterLinkLoss: {
+    type: 'duration',
+    default: 1500,
+    min: 10,
+    reason:
+      'When its connection closed and a redial failed, a node is suspected sooner: a killed agent is seen within seconds.',
+  },
   unreachableAfter: {
     type: 'duration',
     default: 5 * SECOND,

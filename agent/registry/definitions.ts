@@ -9,9 +9,6 @@ import { RegistrationInput } from '../api/ports.ts'
  * (the body of `POST /v1/instances`) or `{ "services": [ ... ] }`. Loaded at start and on
  * reload (SIGHUP, `PUT /v1/agent/reload`). Every problem is reported with its file and field.
  */
-  RegistrationInput,
-  Type.Object({ services: Type.Array(RegistrationInput) }, { additionalProperties: false }),
-])
 const checkOne = Compile(RegistrationInput)
 const checkMany = Compile(
   Type.Object({ services: Type.Array(RegistrationInput) }, { additionalProperties: false }),
