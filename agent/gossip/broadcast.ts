@@ -24,13 +24,13 @@ export interface BroadcasterComponents {
 }
 
 export interface BroadcasterInit {
-  /** Batch local changes for this long before publishing (ms). Default 10. */
+  /** Batch local changes for this long before publishing (ms). Default 5. */
   readonly debounceMs?: number
   /** Split deltas larger than this (bytes of JSON). Default 256 KiB. */
   readonly maxFrameBytes?: number
 }
 
-export const DEFAULT_DEBOUNCE_MS = 10
+export const DEFAULT_DEBOUNCE_MS = 5
 export const DEFAULT_MAX_FRAME_BYTES = 256 * 1024
 
 /** Split entries into groups whose encoded frames stay under `maxBytes` (an oversized entry goes alone). */

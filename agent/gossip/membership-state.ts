@@ -135,20 +135,20 @@ export function needsProbe(m: Member): boolean {
   return m.state === 'suspect'
 }
 
-/** Timing presets. `lan` is the default; `fast` is for tests (10x quicker). */
+/** Timing presets: `lan` (the default, as agent/config's schema) and `fast` (tests; config's `local` preset). */
 export const MEMBER_TIMING_PRESETS = {
   lan: {
     heartbeatMs: 1_000,
-    suspectAfterMs: 2_000,
+    suspectAfterMs: 3_000,
     evidenceAfterMs: 1_500,
     unreachableAfterMs: 5_000,
-    reapAfterMs: 3_600_000,
+    reapAfterMs: 30 * 60_000,
   },
   fast: {
-    heartbeatMs: 100,
-    suspectAfterMs: 300,
-    evidenceAfterMs: 150,
-    unreachableAfterMs: 600,
+    heartbeatMs: 200,
+    suspectAfterMs: 600,
+    evidenceAfterMs: 300,
+    unreachableAfterMs: 1_000,
     reapAfterMs: 5_000,
   },
 } as const satisfies Record<string, MemberTiming>

@@ -49,9 +49,9 @@ export interface GossipInit extends Omit<NodeInit, 'scoredTopics'> {
   readonly join?: readonly string[]
   /** Membership timing: a preset name or explicit values. Default 'lan'. */
   readonly timing?: keyof typeof MEMBER_TIMING_PRESETS | MemberTiming
-  /** Delta debounce (ms). Default 10. */
+  /** Delta debounce (ms). Default 5. */
   readonly debounceMs?: number
-  /** Periodic sync with one random peer (ms). Default 30 000; 0 disables. */
+  /** Periodic sync with one random peer (ms). Default 10 000; 0 disables. */
   readonly syncIntervalMs?: number
   /** Dial known members while below this many peers. Default 6. */
   readonly targetPeers?: number
@@ -291,18 +291,25 @@ export class GossipService extends EventEmitter<GossipEvents> {
       .finally(() => this.syncing.delete(key))
   }
 
-  private scheduleSync(): void {
-    const every = this.init.syncIntervalMs ?? 30_000
+  /**
+   * Periodic anti-entropy with one random peer. It starts fast (`syncIntervalMs / 32`, at least
+   * 100 ms) and doubles up to `syncIntervalMs`: right after start, entries that peers learned by
+   * sync (and so never gossip on) reach everyone in a few rounds; at steady state a round is one
+   * digest exchange of O(origins) bytes.
+   */
+  private scheduleSync(delay?: number): void {
+    const every = this.init.syncIntervalMs ?? 10_000
     if (every <= 0) return
+    const current = delay ?? Math.min(every, Math.max(100, every / 32))
     // Jittered so a fleet started together does not sync in lockstep.
     this.syncTimer = this.timers.setTimeout(
       () => {
         const peers = this.libp2p?.getPeers() ?? []
         const pick = peers[Math.floor(this.random() * peers.length)]
         if (pick !== undefined) this.syncInBackground(pick)
-        if (this.parts !== undefined) this.scheduleSync()
+        if (this.parts !== undefined) this.scheduleSync(Math.min(every, current * 2))
       },
-      every * (0.75 + this.random() / 2),
+      current * (0.75 + this.random() / 2),
     )
   }
 
