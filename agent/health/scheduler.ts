@@ -3,17 +3,33 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { CheckStatus } from '../../crdt/schema.ts'
 import { GrapevineError } from '../errors.ts'
+import {
+  assertCheckOwner,
+  type CheckEntry,
+  type CheckView,
+  entrySnapshot,
+  entryView,
+  findTtlEntry,
+  newEntry,
+  replaceSpec,
+  seedEntry,
+  snapshotFits,
+} from './check-entry.ts'
 import { type CheckSpec, OUTPUT_MAX_BYTES } from './check-spec.ts'
-import type { CheckType } from './definition.ts'
+import type { CheckDefinition, CheckType } from './definition.ts'
 import { formatDuration } from './duration.ts'
+import type { HealthSchedulerEvents } from './health-events.ts'
 import { createHealthMetrics, type HealthMetrics } from './health-metrics.ts'
 import { errorText, type Probe, type ProbeResult, truncateOutput } from './probe.ts'
 import { defaultProbes, type ProbeTable } from './probe-table.ts'
 import type { CheckStateSnapshot, HealthSnapshot } from './snapshot.ts'
 import { realTimers, type Timers } from './timers.ts'
-import { type CheckState, initialCheckState, transition } from './transition.ts'
-import { type TtlReportStatus, type TtlState, ttlExpiry, ttlReport, ttlStart } from './ttl.ts'
-import { checkProblemsToError, validateCheck, validateChecks } from './validate-check.ts'
+import { transition } from './transition.ts'
+import { type TtlReportStatus, ttlExpiry, ttlReport } from './ttl.ts'
+import { type CheckProblem, checkProblemsToError, validateCheck, validateChecks } from './validate-check.ts'
+
+export type { CheckView } from './check-entry.ts'
+export type { CheckChangeEvent, DeregisterCriticalEvent, HealthSchedulerEvents } from './health-events.ts'
 
 /**
  * Runs the checks of this host's instances. Each check has its own timer (the first run at a
@@ -39,60 +55,6 @@ export interface HealthSchedulerInit {
   readonly scriptChecksEnabled: boolean
 }
 
-export interface CheckChangeEvent {
-  readonly instanceId: string
-  readonly checkId: string
-  readonly type: CheckType
-  readonly status: CheckStatus
-  readonly previous: CheckStatus
-  readonly output: string
-  /** Clock time of the change. */
-  readonly since: number
-}
-
-export interface DeregisterCriticalEvent {
-  readonly instanceId: string
-  readonly checkId: string
-  /** Clock time the check became critical. */
-  readonly criticalSince: number
-  readonly deregisterCriticalAfterMs: number
-}
-
-export interface HealthSchedulerEvents {
-  'check:change': [CheckChangeEvent]
-  'instance:deregister-critical': [DeregisterCriticalEvent]
-}
-
-/** A check as the agent shows it locally. */
-export interface CheckView {
-  readonly id: string
-  readonly instanceId: string
-  readonly name: string
-  readonly type: CheckType
-  readonly status: CheckStatus
-  readonly output: string
-  readonly since: number
-  readonly spec: CheckSpec
-  /** TTL checks: clock time after which silence turns the check critical. */
-  readonly ttlDeadline?: number
-}
-
-interface Entry {
-  readonly instanceId: string
-  spec: CheckSpec
-  state: CheckState
-  ttl?: TtlState
-  timer?: unknown
-  deregTimer?: unknown
-  deregNotified: boolean
-  /** Bumped on replace/remove: a probe result of an older generation is dropped. */
-  generation: number
-  /** The running probe, until it settles (even after its result was given up on). */
-  inFlight?: Promise<void>
-  abort?: AbortController
-  removed: boolean
-}
-
 /** Extra time past a check's timeout before the scheduler stops waiting for a probe that ignores it. */
 const GUARD_GRACE_MS = 1_000
 
@@ -104,7 +66,7 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
   private readonly probes: ProbeTable
   private readonly metrics?: HealthMetrics
   private readonly init: HealthSchedulerInit
-  private readonly entries = new Map<string, Entry>()
+  private readonly entries = new Map<string, CheckEntry>()
   private readonly pendingRestore = new Map<string, CheckStateSnapshot>()
   private readonly inFlight = new Set<Promise<void>>()
   private running = false
@@ -135,6 +97,21 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     this.log.info('health checks stopped')
   }
 
+  /** Every problem with an instance's check definitions (fields, script checks, id clashes); [] when valid. */
+  validate(instanceId: string, definitions: readonly unknown[]): CheckProblem[] {
+    const r = validateChecks(definitions, { instanceId, scriptChecksEnabled: this.init.scriptChecksEnabled })
+    if (!r.ok) return r.error
+    const problems: CheckProblem[] = []
+    r.value.forEach((spec, i) => {
+      const owner = this.entries.get(spec.id)?.instanceId
+      if (owner !== undefined && owner !== instanceId) {
+        const message = `check id ${JSON.stringify(spec.id)} is taken by instance ${JSON.stringify(owner)}; choose another id`
+        problems.push({ field: `checks[${i}].id`, message, code: 'VALIDATION' })
+      }
+    })
+    return problems
+  }
+
   /**
    * Sets all checks of one instance (add, replace, remove). All-or-nothing: throws
    * `VALIDATION`, `SCRIPT_CHECKS_DISABLED` (every problem in `details.errors`) or `CONFLICT`.
@@ -146,12 +123,12 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
       scriptChecksEnabled: this.init.scriptChecksEnabled,
     })
     if (!r.ok) throw checkProblemsToError(r.error)
-    for (const spec of r.value) this.assertOwner(spec.id, instanceId)
+    for (const spec of r.value) assertCheckOwner(this.entries, spec.id, instanceId)
     const keep = new Set(r.value.map((s) => s.id))
     for (const entry of [...this.entries.values()]) {
       if (entry.instanceId === instanceId && !keep.has(entry.spec.id)) this.removeEntry(entry)
     }
-    return r.value.map((spec) => this.put(instanceId, spec))
+    return r.value.map((spec, i) => this.put(instanceId, spec, definitions[i] as CheckDefinition))
   }
 
   /** Adds or replaces one check of an instance (id default `<instanceId>:<n>`). Throws like setChecks. */
@@ -163,8 +140,8 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
       defaultId: `${instanceId}:${n}`,
     })
     if (!r.ok) throw checkProblemsToError(r.error)
-    this.assertOwner(r.value.id, instanceId)
-    return this.put(instanceId, r.value)
+    assertCheckOwner(this.entries, r.value.id, instanceId)
+    return this.put(instanceId, r.value, definition as CheckDefinition)
   }
 
   removeCheck(checkId: string): boolean {
@@ -192,7 +169,7 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
    * Throws `NOT_FOUND` or `BAD_REQUEST`.
    */
   reportTtl(id: string, status: TtlReportStatus, note?: string): CheckView {
-    const entry = this.ttlEntry(id)
+    const entry = findTtlEntry(this.entries, id)
     if (entry.spec.type !== 'ttl') throw new GrapevineError('BAD_REQUEST', 'not a ttl check')
     if (!['pass', 'warn', 'fail', 'passing', 'warning', 'critical'].includes(status)) {
       throw new GrapevineError(
@@ -205,19 +182,19 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     entry.ttl = ttl
     this.apply(entry, result)
     this.scheduleTtl(entry)
-    return this.view(entry)
+    return entryView(entry)
   }
 
   get(checkId: string): CheckView | undefined {
     const entry = this.entries.get(checkId)
-    return entry === undefined ? undefined : this.view(entry)
+    return entry === undefined ? undefined : entryView(entry)
   }
 
   /** All checks, or one instance's, in the order they were added. */
   list(instanceId?: string): CheckView[] {
     const out: CheckView[] = []
     for (const e of this.entries.values())
-      if (instanceId === undefined || e.instanceId === instanceId) out.push(this.view(e))
+      if (instanceId === undefined || e.instanceId === instanceId) out.push(entryView(e))
     return out
   }
 
@@ -228,22 +205,7 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
 
   /** Every check's state, JSON-safe, for persistence. */
   snapshot(): HealthSnapshot {
-    const checks: CheckStateSnapshot[] = []
-    for (const e of this.entries.values()) {
-      checks.push({
-        id: e.spec.id,
-        instanceId: e.instanceId,
-        type: e.spec.type,
-        status: e.state.status,
-        output: e.state.output,
-        since: e.state.since,
-        successes: e.state.successes,
-        failures: e.state.failures,
-        ...(e.ttl !== undefined ? { ttlDeadline: e.ttl.deadline } : {}),
-        ...(e.ttl?.lastReport !== undefined ? { ttlLastReport: e.ttl.lastReport } : {}),
-      })
-    }
-    return { v: 1, at: this.now(), checks }
+    return { v: 1, at: this.now(), checks: [...this.entries.values()].map(entrySnapshot) }
   }
 
   /**
@@ -254,8 +216,8 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     let applied = 0
     for (const s of snapshot.checks) {
       const entry = this.entries.get(s.id)
-      if (entry !== undefined && entry.instanceId === s.instanceId && entry.spec.type === s.type) {
-        this.seed(entry, s)
+      if (entry !== undefined && snapshotFits(entry, s)) {
+        seedEntry(entry, s)
         if (this.running) this.arm(entry, false)
         applied++
       } else this.pendingRestore.set(s.id, s)
@@ -263,126 +225,42 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     return { applied, pending: this.pendingRestore.size }
   }
 
-  private assertOwner(checkId: string, instanceId: string): void {
-    const owner = this.entries.get(checkId)?.instanceId
-    if (owner !== undefined && owner !== instanceId) {
-      throw new GrapevineError(
-        'CONFLICT',
-        `check id ${JSON.stringify(checkId)} already belongs to instance ${JSON.stringify(owner)}; check ids are unique on an agent, choose another id`,
-      )
-    }
-  }
-
-  private ttlEntry(id: string): Entry {
-    const direct = this.entries.get(id)
-    if (direct !== undefined) return direct
-    const ttls = [...this.entries.values()].filter((e) => e.instanceId === id && e.spec.type === 'ttl')
-    if (ttls.length === 1) return ttls[0] as Entry
-    if (ttls.length > 1) {
-      throw new GrapevineError(
-        'BAD_REQUEST',
-        `instance ${JSON.stringify(id)} has ${ttls.length} ttl checks; report by check id`,
-      )
-    }
-    throw new GrapevineError(
-      'NOT_FOUND',
-      `no check or instance with a ttl check has id ${JSON.stringify(id)}`,
-    )
-  }
-
-  private put(instanceId: string, spec: CheckSpec): CheckView {
+  private put(instanceId: string, spec: CheckSpec, definition: CheckDefinition): CheckView {
     const old = this.entries.get(spec.id)
     if (old !== undefined) {
-      if (JSON.stringify(old.spec) === JSON.stringify(spec)) return this.view(old)
+      if (JSON.stringify(old.spec) === JSON.stringify(spec)) return entryView(old)
       this.disarm(old)
-      old.generation++
-      if (old.spec.type === spec.type) {
-        // Same check, new options: keep what it shows, start counting afresh.
-        old.state = { ...old.state, successes: 0, failures: 0 }
-        if (
-          spec.type === 'ttl' &&
-          old.ttl !== undefined &&
-          old.spec.type === 'ttl' &&
-          old.spec.ttlMs !== spec.ttlMs
-        ) {
-          old.ttl = { ...old.ttl, deadline: (old.ttl.lastReport ?? this.now()) + spec.ttlMs }
-        }
-        old.spec = spec
-      } else {
-        old.spec = spec
-        old.state = initialCheckState(spec.initialStatus, this.now())
-        old.ttl = spec.type === 'ttl' ? ttlStart(spec, this.now()) : undefined
-        old.deregNotified = false
-      }
+      replaceSpec(old, spec, definition, this.now())
       if (this.running) this.arm(old, true)
-      return this.view(old)
+      return entryView(old)
     }
-    const entry: Entry = {
-      instanceId,
-      spec,
-      state: initialCheckState(spec.initialStatus, this.now()),
-      deregNotified: false,
-      generation: 0,
-      removed: false,
-    }
-    if (spec.type === 'ttl') entry.ttl = ttlStart(spec, this.now())
+    const entry = newEntry(instanceId, spec, definition, this.now())
     const restored = this.pendingRestore.get(spec.id)
-    if (restored !== undefined && restored.instanceId === instanceId && restored.type === spec.type) {
-      this.seed(entry, restored)
+    if (restored !== undefined && snapshotFits(entry, restored)) {
+      seedEntry(entry, restored)
       this.pendingRestore.delete(spec.id)
     }
     this.entries.set(spec.id, entry)
     if (this.running) this.arm(entry, true)
-    return this.view(entry)
+    return entryView(entry)
   }
 
-  private seed(entry: Entry, s: CheckStateSnapshot): void {
-    entry.state = {
-      status: s.status,
-      output: s.output,
-      since: s.since,
-      successes: s.successes,
-      failures: s.failures,
-    }
-    if (entry.spec.type === 'ttl' && s.ttlDeadline !== undefined) {
-      entry.ttl = {
-        deadline: s.ttlDeadline,
-        ...(s.ttlLastReport !== undefined ? { lastReport: s.ttlLastReport } : {}),
-      }
-    }
-    entry.deregNotified = false
-  }
-
-  private removeEntry(entry: Entry): void {
+  private removeEntry(entry: CheckEntry): void {
     this.disarm(entry)
     entry.removed = true
     entry.generation++
     this.entries.delete(entry.spec.id)
   }
 
-  private view(e: Entry): CheckView {
-    return {
-      id: e.spec.id,
-      instanceId: e.instanceId,
-      name: e.spec.name,
-      type: e.spec.type,
-      status: e.state.status,
-      output: e.state.output,
-      since: e.state.since,
-      spec: e.spec,
-      ...(e.ttl !== undefined ? { ttlDeadline: e.ttl.deadline } : {}),
-    }
-  }
-
   /** Starts an entry's timers: the probe (first run jittered) or the TTL deadline, and deregistration. */
-  private arm(entry: Entry, jitter: boolean): void {
+  private arm(entry: CheckEntry, jitter: boolean): void {
     this.disarm(entry)
     if (entry.spec.type === 'ttl') this.scheduleTtl(entry)
     else this.schedule(entry, jitter ? Math.floor(this.random() * entry.spec.intervalMs) : 0)
     this.armDeregister(entry)
   }
 
-  private disarm(entry: Entry): void {
+  private disarm(entry: CheckEntry): void {
     if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
     if (entry.deregTimer !== undefined) this.timers.clearTimeout(entry.deregTimer)
     entry.timer = undefined
@@ -391,12 +269,12 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     entry.abort = undefined
   }
 
-  private schedule(entry: Entry, delayMs: number): void {
+  private schedule(entry: CheckEntry, delayMs: number): void {
     if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
     entry.timer = this.timers.setTimeout(() => this.runProbe(entry), delayMs)
   }
 
-  private scheduleTtl(entry: Entry): void {
+  private scheduleTtl(entry: CheckEntry): void {
     if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
     entry.timer = undefined
     if (!this.running || entry.ttl === undefined) return
@@ -410,7 +288,7 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     }, delay)
   }
 
-  private runProbe(entry: Entry): void {
+  private runProbe(entry: CheckEntry): void {
     entry.timer = undefined
     if (!this.running || entry.removed || entry.spec.type === 'ttl') return
     const spec = entry.spec
@@ -456,7 +334,7 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     this.inFlight.add(run)
   }
 
-  private apply(entry: Entry, result: ProbeResult): void {
+  private apply(entry: CheckEntry, result: ProbeResult): void {
     const spec = entry.spec
     this.metrics?.results.inc({ type: spec.type, status: result.status })
     const previous = entry.state.status
@@ -490,7 +368,7 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     this.armDeregister(entry)
   }
 
-  private armDeregister(entry: Entry): void {
+  private armDeregister(entry: CheckEntry): void {
     const after = entry.spec.deregisterCriticalAfterMs
     if (after === undefined || !this.running) return
     if (entry.state.status !== 'critical') {

@@ -1,8 +1,6 @@
 import Type from 'typebox'
 import { Compile } from 'typebox/compile'
 import { err, ok, type Result } from '../../crdt/result.ts'
-import { CHECK_STATUSES } from '../../crdt/schema.ts'
-import { CHECK_TYPES } from './definition.ts'
 
 /**
  * What the scheduler can hand to persistence and take back after a restart: per check its
@@ -13,8 +11,14 @@ export const CheckStateSnapshot = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 128 }),
     instanceId: Type.String({ minLength: 1, maxLength: 128 }),
-    type: Type.Union(CHECK_TYPES.map((t) => Type.Literal(t))),
-    status: Type.Union(CHECK_STATUSES.map((s) => Type.Literal(s))),
+    type: Type.Union([
+      Type.Literal('http'),
+      Type.Literal('tcp'),
+      Type.Literal('grpc'),
+      Type.Literal('ttl'),
+      Type.Literal('exec'),
+    ]),
+    status: Type.Union([Type.Literal('passing'), Type.Literal('warning'), Type.Literal('critical')]),
     output: Type.String({ maxLength: 16384 }),
     since: Type.Number(),
     successes: Type.Integer({ minimum: 0 }),
