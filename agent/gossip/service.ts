@@ -228,6 +228,11 @@ export class GossipService extends EventEmitter<GossipEvents> {
     return this.syncedOnce || (this.parts?.sync.completed ?? 0) > 0
   }
 
+  /** Connected peers subscribed to the catalog topic (gossip reaches them). */
+  catalogSubscribers(): string[] {
+    return this.parts?.pubsub.subscribers(CATALOG_TOPIC) ?? []
+  }
+
   /** gossipsub's score of a peer, as this node sees it. */
   score(peer: string): number {
     return this.parts?.pubsub.score(peer) ?? 0

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Registry } from 'prom-client'
-import { CATALOG_TOPIC } from '../../agent/gossip/topics.ts'
 import {
   converged,
   createAgent,
@@ -31,12 +30,7 @@ describe('gossip: convergence on 10 agents over loopback TCP', () => {
 
   it('forms a mesh: every agent sees subscribers on the catalog topic', async () => {
     await waitFor('catalog topic subscribers everywhere', () =>
-      agents.every(
-        (a) =>
-          (a.gossip.node?.services.pubsub as { getSubscribers(t: string): unknown[] }).getSubscribers(
-            CATALOG_TOPIC,
-          ).length > 0,
-      ),
+      agents.every((a) => a.gossip.catalogSubscribers().length > 0),
     )
   })
 
