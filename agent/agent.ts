@@ -180,7 +180,12 @@ export class Agent {
           ? { mdns: { serviceTag: config.mdnsServiceTag, intervalMs: config.mdnsInterval } }
           : {}),
         join: config.join,
-        node: { name: nodeName, agentVersion: VERSION, maintenance: loaded.nodeMaintenance.enabled },
+        node: {
+          name: nodeName,
+          agentVersion: VERSION,
+          maintenance: loaded.nodeMaintenance.enabled,
+          ...(config.advertiseAddress === undefined ? {} : { addresses: [config.advertiseAddress] }),
+        },
         timing: {
           heartbeatMs: config.heartbeatInterval,
           suspectAfterMs: config.suspectAfter,

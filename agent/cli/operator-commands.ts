@@ -164,17 +164,17 @@ export function addOperatorCommands(program: Command, out: Out): void {
       ) as Array<{
         name: string
         tags?: string[]
-        counts?: Record<string, number>
+        health?: Record<string, number>
       }>
       out(
         renderTable(
           ['SERVICE', 'PASSING', 'WARNING', 'CRITICAL', 'MAINT', 'TAGS'],
           list.map((s) => [
             s.name,
-            String(s.counts?.passing ?? 0),
-            String(s.counts?.warning ?? 0),
-            String(s.counts?.critical ?? 0),
-            String(s.counts?.maintenance ?? 0),
+            String(s.health?.passing ?? 0),
+            String(s.health?.warning ?? 0),
+            String(s.health?.critical ?? 0),
+            String(s.health?.maintenance ?? 0),
             (s.tags ?? []).join(','),
           ]),
         ),

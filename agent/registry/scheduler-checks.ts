@@ -21,7 +21,7 @@ export function createChecks(
   init: { scriptChecksEnabled: boolean },
 ): SchedulerChecks {
   const scheduler = new HealthScheduler(components, init)
-  const log = components.logger
+  const log = components.logger.child({ component: 'health' })
   const port: ChecksPort = {
     validate(instanceId, defs) {
       const r = validateChecks(defs, { instanceId, scriptChecksEnabled: init.scriptChecksEnabled })
