@@ -9,7 +9,7 @@ import { createTokenCheck } from './auth.ts'
 import { BlockingQueries, DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking.ts'
 import { installJsonBodyParser } from './body-parser.ts'
 import type { ApiContext } from './context.ts'
-import { createErrorHandler, notFoundHandler } from './error-handler.ts'
+import { createErrorHandler, errorBody, notFoundHandler } from './error-handler.ts'
 import { installHttpMetrics } from './http-metrics.ts'
 import type { ApiPorts } from './ports.ts'
 import { agentRoutes } from './routes/agent.ts'
@@ -84,6 +84,14 @@ export function buildApiServer(components: ApiServerComponents, init: ApiServerI
     keepAliveTimeout: init.keepAliveTimeout ?? 72_000,
     logController: new LogController({ disableRequestLogging: init.logRequests === false }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Router-level failures (bad percent-encoding, over-long path segments) answer in our shape too.
+    frameworkErrors: (error, _request, reply) => {
+      const message =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path segment is longer than 512 characters'
+          : 'the URL path is not valid (check its percent-encoding)'
+      ;(reply as FastifyReply).status(400).send(errorBody('BAD_REQUEST', 400, message))
+    },
   })
   app.server.maxConnections = init.maxConnections ?? 1024
 

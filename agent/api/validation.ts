@@ -179,7 +179,8 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const check = Compile(schema)
   const part = PART_NAMES[httpPart ?? 'body'] ?? 'body'
   return (value: unknown) => {
-    const converted = part === 'body' ? value : Value.Convert(schema, value)
+    // No body at all is checked as `{}`, so a route that needs fields names each one.
+    const converted = part === 'body' ? (value ?? {}) : Value.Convert(schema, value)
     if (check.Check(converted)) return { value: converted }
     const issues = check.Errors(converted) as unknown as SchemaIssue[]
     return { error: new GrapevineError('VALIDATION', describeIssues(schema, part, issues)) }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import Type from 'typebox'
+import Type, { type TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { RegistrationInput } from '../../../agent/api/ports.ts'
 import { describeIssues, describeSchema, type SchemaIssue, schemaAt } from '../../../agent/api/validation.ts'
 import { ServiceName } from '../../../crdt/schema.ts'
 
-function message(schema: Parameters<typeof Compile>[0], value: unknown, part = 'body'): string {
+function message(schema: TSchema, value: unknown, part = 'body'): string {
   const issues = Compile(schema).Errors(value) as unknown as SchemaIssue[]
   return describeIssues(schema, part, issues)
 }
