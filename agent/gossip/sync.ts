@@ -154,6 +154,7 @@ export class SyncProtocol {
         const result = store.mergeRemote(frame.entries, from)
         applied += result.applied.length
         if (result.rejected.length > 0) {
+          for (const r of result.rejected) this.components.metrics.rejected(`sync-${r.reason}`)
           const reasons = [...new Set(result.rejected.map((r) => r.reason))]
           logger.warn({ peer: from, rejected: result.rejected.length, reasons }, 'sync entries rejected')
         }

@@ -1,4 +1,5 @@
-import type { ConnectionGater, PeerId } from '@libp2p/interface'
+import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { pino } from 'pino'
 import type { Registry } from 'prom-client'
 import { CatalogStore } from '../../../agent/catalog/store.ts'
@@ -7,6 +8,7 @@ import { MEMBER_TIMING_PRESETS, type MemberTiming } from '../../../agent/gossip/
 import { type GossipInit, GossipService } from '../../../agent/gossip/service.ts'
 import { instanceKey } from '../../../crdt/keys.ts'
 import type { InstanceValue } from '../../../crdt/schema.ts'
+import type { VerifyFn } from '../../../crdt/signing.ts'
 import { waitFor } from '../../helpers/wait-for.ts'
 
 /**
@@ -17,6 +19,7 @@ import { waitFor } from '../../helpers/wait-for.ts'
 
 export interface TestAgent {
   readonly name: string
+  readonly privateKey: PrivateKey
   readonly store: CatalogStore
   readonly gossip: GossipService
   readonly origin: string
@@ -29,6 +32,10 @@ export interface FleetOptions {
   readonly gater?: Partition
   readonly syncIntervalMs?: number
   readonly extra?: Partial<GossipInit>
+  /** Replace the store's verifier (a malicious agent that accepts anything; createAgent only). */
+  readonly unsafeVerify?: VerifyFn
+  /** Reuse an identity and a store (a restart; createAgent only). */
+  readonly restart?: { readonly privateKey: PrivateKey; readonly store: CatalogStore }
   /** A metrics registry for the agent (createAgent only). */
   readonly metrics?: Registry
 }
@@ -46,12 +53,20 @@ export async function createAgent(
   opts: FleetOptions = {},
   join: string[] = [],
 ): Promise<TestAgent> {
-  const identity = await createEphemeralIdentity()
+  const identity =
+    opts.restart === undefined
+      ? await createEphemeralIdentity()
+      : {
+          privateKey: opts.restart.privateKey,
+          origin: peerIdFromPrivateKey(opts.restart.privateKey).toString(),
+        }
   const verify = createVerifier()
-  const store = new CatalogStore(
-    { now: Date.now, sign: signerFor(identity.privateKey), verify },
-    { origin: identity.origin, horizonMs: 7 * 24 * 3600_000, maxDriftMs: 60_000 },
-  )
+  const store =
+    opts.restart?.store ??
+    new CatalogStore(
+      { now: Date.now, sign: signerFor(identity.privateKey), verify: opts.unsafeVerify ?? verify },
+      { origin: identity.origin, horizonMs: 7 * 24 * 3600_000, maxDriftMs: 60_000 },
+    )
   const listen =
     opts.transport === 'memory'
       ? [`/memory/grapevine-test-${process.pid}-${++memoryCounter}`]
@@ -77,7 +92,7 @@ export async function createAgent(
       ...opts.extra,
     },
   )
-  return { name, store, gossip, origin: identity.origin }
+  return { name, store, gossip, origin: identity.origin, privateKey: identity.privateKey }
 }
 
 /** Start `n` agents: the first is the seed, every other joins it (and finds the rest through records). */
