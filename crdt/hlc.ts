@@ -44,9 +44,12 @@ export function isValidHlc(h: Hlc): boolean {
   )
 }
 
-/** The wall clock reading in whole milliseconds; a reading that is not a finite number counts as 0. */
+/**
+ * The wall clock reading in whole milliseconds. A reading that is not a number in the safe
+ * integer range (NaN, Infinity, past the year 285,000) carries no information and counts as 0.
+ */
 function physicalMs(now: number): number {
-  return Number.isFinite(now) ? Math.floor(now) : 0
+  return Number.isFinite(now) && Math.abs(now) <= Number.MAX_SAFE_INTEGER ? Math.floor(now) : 0
 }
 
 /**

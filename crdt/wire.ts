@@ -217,6 +217,23 @@ export function decodeFrame(
   }
 }
 
+/**
+ * A short printable form of a decoded JSON value. Never throws: a peer's `{"toString": null}`
+ * breaks `String(value)`, and a deeply nested value breaks `JSON.stringify`.
+ */
+function printable(value: unknown): string {
+  let text: string
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) text = String(value)
+  else {
+    try {
+      text = JSON.stringify(value)
+    } catch {
+      return Array.isArray(value) ? 'an array' : 'an object'
+    }
+  }
+  return text.length > 64 ? `${text.slice(0, 61)}...` : text
+}
+
 /** A short human description of a wire error, for logs and metrics labels. */
 export function describeWireError(error: WireError): string {
   switch (error.type) {
@@ -225,9 +242,9 @@ export function describeWireError(error: WireError): string {
     case 'not-json':
       return `not a JSON frame: ${error.detail}`
     case 'unsupported-version':
-      return `unsupported wire version ${String(error.version)}`
+      return `unsupported wire version ${printable(error.version)}`
     case 'unknown-kind':
-      return `unknown frame kind ${String(error.kind)}`
+      return `unknown frame kind ${printable(error.kind)}`
     case 'invalid':
       return `invalid ${error.kind} frame at ${error.path}: ${error.detail}`
     case 'not-owned':

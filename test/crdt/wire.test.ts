@@ -210,4 +210,16 @@ describe('describeWireError', () => {
       assert.match(describeWireError(error), re)
     })
   }
+
+  it('never throws on hostile decoded values (found by the properties)', () => {
+    const hostile = decodeFrame(bytes('{"v":{"toString":null},"kind":"end"}'))
+    assert.equal(!hostile.ok && hostile.error.type, 'unsupported-version')
+    assert.match(
+      describeWireError(!hostile.ok ? hostile.error : ({} as WireError)),
+      /version \{"toString":null\}/,
+    )
+    const deep = JSON.parse('['.repeat(20_000) + ']'.repeat(20_000))
+    assert.match(describeWireError({ type: 'unknown-kind', kind: deep }), /kind an array/)
+    assert.match(describeWireError({ type: 'unknown-kind', kind: 'x'.repeat(500) }), /\.\.\.$/)
+  })
 })
