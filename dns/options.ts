@@ -142,7 +142,7 @@ export function resolveDnsOptions(
     problems.push({ key: 'rateLimit.enabled', message: "must be 'auto', true or false" })
   const nonLoopback = !isLoopbackHost(udp.host)
   const nsAddresses = init.nsAddresses ?? [
-    udp.host === '0.0.0.0' || udp.host === '::' ? '127.0.0.1' : udp.host,
+    isIP(udp.host) === 0 || udp.host === '0.0.0.0' || udp.host === '::' ? '127.0.0.1' : udp.host,
   ]
   for (const a of nsAddresses)
     if (canonicalIp(a) === undefined)
