@@ -244,6 +244,15 @@ export class Agent {
   async start(): Promise<void> {
     if (this.state !== 'new') return
     this.state = 'started'
+    try {
+      await this.startParts()
+    } catch (e) {
+      await this.stop({ leave: false }).catch(() => undefined)
+      throw e
+    }
+  }
+
+  private async startParts(): Promise<void> {
     const log = this.logger.child({ component: 'agent' })
     this.view.start()
     await this.checks.start()
@@ -299,7 +308,7 @@ export class Agent {
     this.state = 'stopped'
     for (const t of this.timers) clearInterval(t)
     this.timers = []
-    await this.api.close()
+    if (this.httpAddress !== '') await this.api.close()
     await this.dns?.stop()
     await this.gossip.stop({ leave: opts.leave !== false })
     await this.registry.stop()
