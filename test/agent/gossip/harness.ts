@@ -1,7 +1,7 @@
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { pino } from 'pino'
-import type { Registry } from 'prom-client'
+import { Registry } from 'prom-client'
 import { CatalogStore } from '../../../agent/catalog/store.ts'
 import { createEphemeralIdentity, createVerifier, signerFor } from '../../../agent/gossip/identity.ts'
 import { MEMBER_TIMING_PRESETS, type MemberTiming } from '../../../agent/gossip/membership-state.ts'
@@ -19,6 +19,8 @@ import { waitFor } from '../../helpers/wait-for.ts'
 
 export interface TestAgent {
   readonly name: string
+  /** This agent's own metrics registry. */
+  readonly metrics: Registry
   readonly privateKey: PrivateKey
   readonly store: CatalogStore
   readonly gossip: GossipService
@@ -61,6 +63,7 @@ export async function createAgent(
           origin: peerIdFromPrivateKey(opts.restart.privateKey).toString(),
         }
   const verify = createVerifier()
+  const metrics = opts.metrics ?? new Registry()
   const store =
     opts.restart?.store ??
     new CatalogStore(
@@ -78,7 +81,7 @@ export async function createAgent(
       now: Date.now,
       privateKey: identity.privateKey,
       verify,
-      ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }),
+      metrics,
     },
     {
       node: { name, agentVersion: 'test' },
@@ -92,7 +95,19 @@ export async function createAgent(
       ...opts.extra,
     },
   )
-  return { name, store, gossip, origin: identity.origin, privateKey: identity.privateKey }
+  return { name, store, gossip, origin: identity.origin, privateKey: identity.privateKey, metrics }
+}
+
+/** The sum of a counter's values on one agent, over the series matching `labels`. */
+export async function counter(
+  agent: TestAgent,
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): Promise<number> {
+  const metric = await agent.metrics.getSingleMetric(name)?.get()
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((n, v) => n + v.value, 0)
 }
 
 /** Start `n` agents: the first is the seed, every other joins it (and finds the rest through records). */
