@@ -50,4 +50,8 @@ for (const name of names) {
     failed++
   }
 }
+// Rebuild docs/benchmarks.md from every saved result (this run's and earlier ones').
+await new Promise<void>((resolve) => {
+  spawn(process.execPath, [join(here, 'report.ts')], { stdio: 'inherit' }).on('close', () => resolve())
+})
 process.exit(failed > 0 ? 1 : 0)
