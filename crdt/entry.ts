@@ -31,14 +31,48 @@ export function compareEntries(a: Entry, b: Entry): number {
   const aTomb = a.value === null
   const bTomb = b.value === null
   if (aTomb !== bTomb) return aTomb ? 1 : -1
-  const av = canonicalJson(a.value)
-  const bv = canonicalJson(b.value)
-  if (av !== bv) return av < bv ? -1 : 1
+  // Usually a duplicate: a structural check is much cheaper than building canonical bytes.
+  if (!sameJson(a.value, b.value)) {
+    const av = canonicalJson(a.value)
+    const bv = canonicalJson(b.value)
+    if (av !== bv) return av < bv ? -1 : 1
+  }
   if (a.sig === b.sig) return 0
   // An unsigned version orders before any signed one (so `undefined` and `''` never tie).
   if (a.sig === undefined) return -1
   if (b.sig === undefined) return 1
   return a.sig < b.sig ? -1 : 1
+}
+
+/**
+ * True only if `a` and `b` have equal canonical JSON (plain JSON values; `undefined` properties
+ * are absent, as in `canonicalJson`). May answer false for some equal values (e.g. NaN), which
+ * only costs the slow path above.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]
+      const y = b[i]
+      // canonicalJson writes `undefined` in an array as null.
+      if (!sameJson(x === undefined ? null : x, y === undefined ? null : y)) return false
+    }
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const ao = a as Record<string, unknown>
+  const bo = b as Record<string, unknown>
+  let defined = 0
+  for (const k in ao) {
+    if (!Object.hasOwn(ao, k) || ao[k] === undefined) continue
+    if (!Object.hasOwn(bo, k) || !sameJson(ao[k], bo[k])) return false
+    defined++
+  }
+  for (const k in bo) if (Object.hasOwn(bo, k) && bo[k] !== undefined) defined--
+  return defined === 0
 }
 
 /** The JSON form of an entry on the wire and on disk: the clock as a `[wall, count]` pair. */

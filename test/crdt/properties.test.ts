@@ -9,13 +9,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
+import { canonicalJson } from '../../crdt/canonical.ts'
 import { Catalog, type MergeOptions } from '../../crdt/catalog.ts'
-import type { Entry } from '../../crdt/entry.ts'
+import { compareEntries, type Entry } from '../../crdt/entry.ts'
 import { compareHlc, HLC_MAX_COUNT, type Hlc, HybridClock, isValidHlc } from '../../crdt/hlc.ts'
 import { instanceKey, nodeKey } from '../../crdt/keys.ts'
 import { decodeFrame, describeWireError, encodeFrame, type Frame } from '../../crdt/wire.ts'
 import { FakeClock } from '../helpers/fake-clock.ts'
-import { frameArb } from './arbitraries.ts'
+import { frameArb, instanceValueArb } from './arbitraries.ts'
 import { digestsEqual, exchange, FOREVER, instanceValue, nodeValue, peerId, T0 } from './fixtures.ts'
 
 const RUNS = { numRuns: 1000, verbose: 1 } as const
@@ -112,6 +113,63 @@ describe('merge laws (on Catalog.canonical())', () => {
         ),
         ([es, shuffled]) => {
           assert.equal(build(es).canonical(), build(shuffled).canonical())
+        },
+      ),
+      RUNS,
+    )
+  })
+})
+
+/** compareEntries as specified (canonical bytes compared outright), to check the fast path against. */
+function referenceCompare(a: Entry, b: Entry): number {
+  const byClock = compareHlc(a.hlc, b.hlc)
+  if (byClock !== 0) return byClock
+  if (a.origin !== b.origin) return a.origin < b.origin ? -1 : 1
+  if ((a.value === null) !== (b.value === null)) return a.value === null ? 1 : -1
+  const av = canonicalJson(a.value)
+  const bv = canonicalJson(b.value)
+  if (av !== bv) return av < bv ? -1 : 1
+  if (a.sig === b.sig) return 0
+  if (a.sig === undefined) return -1
+  if (b.sig === undefined) return 1
+  return a.sig < b.sig ? -1 : 1
+}
+
+/** A structural copy with every object's keys in reverse order. */
+function reorderedCopy<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(reorderedCopy) as T
+  if (v === null || typeof v !== 'object') return v
+  return Object.fromEntries(
+    Object.entries(v)
+      .reverse()
+      .map(([k, x]) => [k, reorderedCopy(x)]),
+  ) as T
+}
+
+describe('the order on versions', () => {
+  it('compareEntries agrees with the canonical-bytes order, for equal, reordered and different values', () => {
+    const valueArb = fc.oneof(instanceValueArb(fc.constant('w')), fc.constant(null))
+    fc.assert(
+      fc.property(
+        valueArb,
+        valueArb,
+        fc.constantFrom('same', 'reordered', 'other'),
+        fc.constantFrom(undefined, 'QUJD', 'QUJE'),
+        fc.constantFrom(undefined, 'QUJD', 'QUJE'),
+        (v, other, how, sigA, sigB) => {
+          const w = how === 'same' ? v : how === 'reordered' ? reorderedCopy(v) : other
+          const at = { wall: T0, count: 1 }
+          const a: Entry = {
+            key: instanceKey(ORIGINS[0] as string, 'w'),
+            origin: ORIGINS[0] as string,
+            hlc: at,
+            value: v,
+          }
+          const b: Entry = { ...a, value: w }
+          const sa = sigA === undefined ? a : { ...a, sig: sigA }
+          const sb = sigB === undefined ? b : { ...b, sig: sigB }
+          assert.equal(Math.sign(compareEntries(sa, sb)), Math.sign(referenceCompare(sa, sb)))
+          assert.equal(Math.sign(compareEntries(sb, sa)), Math.sign(referenceCompare(sb, sa)))
         },
       ),
       RUNS,
