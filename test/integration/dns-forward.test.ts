@@ -3,7 +3,6 @@ import { createSocket, type Socket } from 'node:dgram'
 import { connect, createServer, type Server } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import dnsPacket, { type DecodedPacket } from 'dns-packet'
-import type { DnsServer } from '../../dns/server.ts'
 import { sampleCatalog, startServer } from '../dns/harness.ts'
 
 type Mode = 'answer' | 'servfail' | 'silent'
