@@ -40,7 +40,11 @@ const SEEDS: Buffer[] = [
   }),
   dnsPacket.encode({ id: 1, type: 'query', questions: [{ type: 'PTR', name: '1.0.0.10.in-addr.arpa' }] }),
   dnsPacket.encode({ id: 1, type: 'query', questions: [{ type: 'TXT', name: 'v1.web.service.grapevine' }] }),
-  dnsPacket.encode({ id: 1, type: 'query', questions: [{ type: 'ANY', name: 'many.service.grapevine' }] }),
+  dnsPacket.encode({
+    id: 1,
+    type: 'query',
+    questions: [{ type: 'ANY' as never, name: 'many.service.grapevine' }],
+  }),
   dnsPacket.encode({ id: 1, type: 'query', questions: [{ type: 'A', name: 'example.com' }] }),
 ]
 
@@ -60,8 +64,10 @@ function mutate(rand: () => number): Buffer {
     const k = rand()
     if (out.length === 0) break
     if (k < 0.3) out[int(out.length)] = int(256)
-    else if (k < 0.45) out[int(out.length)] ^= 1 << int(8)
-    else if (k < 0.55) out = out.subarray(0, int(out.length))
+    else if (k < 0.45) {
+      const at = int(out.length)
+      out[at] = out[at]! ^ (1 << int(8))
+    } else if (k < 0.55) out = out.subarray(0, int(out.length))
     else if (k < 0.65) {
       // A compression pointer somewhere.
       const at = 12 + int(Math.max(1, out.length - 13))
