@@ -57,6 +57,11 @@ export function isExpired(entry: Entry, now: number, horizonMs: number): boolean
 export class Catalog {
   private readonly entries = new Map<string, Entry>()
   private readonly origins = new Map<string, OriginState>()
+  /**
+   * The oldest wall time still accepted, as of the latest `gc`: everything older was collected,
+   * so it stays refused even if the caller's clock later jumps back (no resurrection).
+   */
+  private gcFloor = Number.NEGATIVE_INFINITY
 
   get size(): number {
     return this.entries.size
@@ -88,7 +93,7 @@ export class Catalog {
   check(entry: Entry, opts: MergeOptions): MergeOutcome {
     if (!isOwnedKey(entry.key, entry.origin, entry.value)) return 'not-owned'
     if (entry.hlc.wall > opts.now + opts.maxDriftMs) return 'future'
-    if (isExpired(entry, opts.now, opts.horizonMs)) return 'expired'
+    if (isExpired(entry, opts.now, opts.horizonMs) || entry.hlc.wall < this.gcFloor) return 'expired'
     const held = this.entries.get(entry.key)
     if (held === undefined) return 'applied'
     const order = compareEntries(entry, held)
@@ -131,6 +136,7 @@ export class Catalog {
   /** Remove every entry (live or tombstone) older than the horizon. Returns what was removed. */
   gc(now: number, horizonMs: number): Entry[] {
     const removed: Entry[] = []
+    if (now - horizonMs > this.gcFloor) this.gcFloor = now - horizonMs
     for (const [origin, state] of this.origins) {
       let touched = false
       for (const key of state.keys) {

@@ -182,6 +182,22 @@ describe('garbage collection and the expiry horizon', () => {
     assert.equal(c.get(late.key), undefined, 'not resurrected')
   })
 
+  it('after gc, a clock that jumps back does not let a collected version back in', () => {
+    const c = new Catalog()
+    c.merge(inst(PEER_A, 'w', hlc(T0)), opts)
+    c.merge(inst(PEER_A, 'w', hlc(T0 + HOUR), null), { ...opts, now: T0 + HOUR })
+    const gcAt = T0 + HOUR + horizon + 1
+    assert.equal(c.gc(gcAt, horizon).length, 1)
+    const jumpedBack: MergeOptions = { ...opts, now: gcAt - 2 * HOUR }
+    assert.equal(c.merge(inst(PEER_A, 'w', hlc(T0)), jumpedBack).outcome, 'expired')
+    assert.equal(c.get(instanceKey(PEER_A, 'w')), undefined)
+    assert.equal(
+      c.merge(inst(PEER_A, 'w', hlc(gcAt - 2 * HOUR)), jumpedBack).outcome,
+      'applied',
+      'newer ones still apply',
+    )
+  })
+
   it('a late version inside the horizon meets the tombstone, still held, and is stale', () => {
     const c = new Catalog()
     c.merge(inst(PEER_A, 'w', hlc(T0 + HOUR), null), { ...opts, now: T0 + HOUR })
