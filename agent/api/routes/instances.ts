@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { hlcToString } from '../../../crdt/hlc.ts'
 import { instanceKey } from '../../../crdt/keys.ts'
-import { CHECK_STATUSES, InstanceId, InstanceValue } from '../../../crdt/schema.ts'
+import { CHECK_STATUSES, InstanceId, InstanceValue, META_KEY_PATTERN } from '../../../crdt/schema.ts'
 import { GrapevineError } from '../../errors.ts'
 import { BlockingQuery } from '../blocking.ts'
 import type { ApiContext } from '../context.ts'
@@ -58,6 +58,19 @@ const LocalInstanceAnswer = Type.Object({
 })
 type LocalInstanceAnswer = Type.Static<typeof LocalInstanceAnswer>
 
+const META_KEY = new RegExp(META_KEY_PATTERN)
+
+/** The record schema bounds meta keys by pattern but lets others through; refuse them here. */
+function checkMetaKeys(input: RegistrationInput): void {
+  const bad = Object.keys(input.meta ?? {}).filter((k) => !META_KEY.test(k))
+  if (bad.length > 0) {
+    throw new GrapevineError(
+      'VALIDATION',
+      `body/meta has keys that are not allowed (${bad.map((k) => JSON.stringify(k)).join(', ')}); a meta key is 1 to 128 letters, digits, '_', '.' or '-'`,
+    )
+  }
+}
+
 function notRegistered(id: string): GrapevineError {
   return new GrapevineError(
     'NOT_FOUND',
@@ -106,6 +119,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app,
       schema: { body: RegistrationInput, response: { 200: Written, 201: Written, ...WRITE_ERRORS } },
     },
     async (request, reply) => {
+      checkMetaKeys(request.body)
       const r = await registry.register(request.body)
       return reply.status(r.created ? 201 : 200).send({ id: r.id, created: r.created })
     },
@@ -129,6 +143,7 @@ export const instanceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app,
           `body/id must equal the id in the path ("${id}") or be left out`,
         )
       }
+      checkMetaKeys(request.body)
       const r = await registry.register({ ...request.body, id }, { id })
       return reply.status(r.created ? 201 : 200).send({ id: r.id, created: r.created })
     },

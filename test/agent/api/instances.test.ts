@@ -181,6 +181,7 @@ describe('instances routes', () => {
         /^body\/checks\/0\/type must be one of "http", "tcp", "grpc", "ttl", "exec"$/,
       ],
       [{ port: 1 }, /^body\/service is required$/],
+      [{ ...web, meta: { 'has space': 'x' } }, /^body\/meta has keys that are not allowed \("has space"\)/],
       [[1, 2], /^body must be an object$/],
     ]
     for (const [payload, message] of cases) {
