@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { canonicalJson } from '../../crdt/canonical.ts'
-import { Catalog, type MergeOptions } from '../../crdt/catalog.ts'
+import { type AppliedChange, Catalog, type MergeOptions } from '../../crdt/catalog.ts'
 import { compareEntries, type Entry } from '../../crdt/entry.ts'
 import { compareHlc, HLC_MAX_COUNT, type Hlc, HybridClock, isValidHlc } from '../../crdt/hlc.ts'
 import { instanceKey, nodeKey } from '../../crdt/keys.ts'
@@ -240,8 +240,13 @@ interface Replica {
 
 const ANTI_ENTROPY_ROUNDS = 8
 
-/** Run a scenario: writes, lossy delivery, then anti-entropy. Returns the replicas and the expected state. */
-function runScenario(s: Scenario) {
+/**
+ * Run a scenario: writes, lossy delivery, then anti-entropy. Returns the replicas and the expected
+ * state. With a finite `horizonMs` every replica also collects garbage after every write, and
+ * every applied change is checked to be newer than anything that replica ever held for that key
+ * (so a collected delete can never be undone by a late, older version).
+ */
+function runScenario(s: Scenario, horizonMs = Number.POSITIVE_INFINITY) {
   const replicas: Replica[] = []
   for (let i = 0; i < s.n; i++) {
     const clock = new FakeClock(T0 + (s.offsets[i] as number))
@@ -254,9 +259,21 @@ function runScenario(s: Scenario) {
   }
   const optsFor = (r: Replica): MergeOptions => ({
     now: r.clock.now(),
-    horizonMs: Number.POSITIVE_INFINITY,
+    horizonMs,
     maxDriftMs: Number.POSITIVE_INFINITY,
   })
+  const everHeld = replicas.map(() => new Map<string, Hlc>())
+  const applied = (i: number, change: AppliedChange | undefined) => {
+    if (change === undefined) return
+    const seen = everHeld[i] as Map<string, Hlc>
+    const before = seen.get(change.current.key)
+    if (before !== undefined && compareHlc(change.current.hlc, before) <= 0) {
+      assert.fail(
+        `replica ${i} went back on ${change.current.key}: held ${JSON.stringify(before)}, now ${JSON.stringify(change.current.hlc)}`,
+      )
+    }
+    seen.set(change.current.key, change.current.hlc)
+  }
   const latest = new Map<string, Entry>()
   const pending: Array<{ at: number; seq: number; to: number; entry: Entry }> = []
   let seq = 0
@@ -266,7 +283,7 @@ function runScenario(s: Scenario) {
       const msg = pending.shift() as (typeof pending)[number]
       const target = replicas[msg.to] as Replica
       target.hlc.observe(msg.entry.hlc)
-      target.catalog.merge(msg.entry, optsFor(target))
+      applied(msg.to, target.catalog.merge(msg.entry, optsFor(target)).change)
     }
   }
   s.ops.forEach((op, k) => {
@@ -280,7 +297,10 @@ function runScenario(s: Scenario) {
       hlc: r.hlc.tick(),
       value: op.remove ? null : instanceValue(id, { port: op.port, node: `host${op.replica}` }),
     }
-    assert.equal(r.catalog.merge(entry, optsFor(r)).outcome, 'applied', 'a local write always applies')
+    const local = r.catalog.merge(entry, optsFor(r))
+    assert.equal(local.outcome, 'applied', 'a local write always applies')
+    applied(op.replica, local.change)
+    if (Number.isFinite(horizonMs)) for (const x of replicas) x.catalog.gc(x.clock.now(), horizonMs)
     latest.set(entry.key, entry)
     let receiver = 0
     for (let to = 0; to < s.n; to++) {
@@ -329,6 +349,111 @@ describe('replicas converge', () => {
         }
       }),
       { ...RUNS, examples: regressions },
+    )
+  })
+
+  // regression: before Catalog remembered its GC horizon, a duplicate delivered after a GC, to a
+  // replica whose clock had jumped back, re-applied a collected version (found by this property).
+  const gcRegressions: Array<[Scenario]> = [
+    [
+      {
+        n: 4,
+        offsets: [-3058, 5468, 0, 0],
+        ops: [
+          {
+            replica: 0,
+            id: 0,
+            remove: false,
+            port: 0,
+            step: 13687,
+            fates: [
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+            ],
+          },
+          {
+            replica: 1,
+            id: 0,
+            remove: false,
+            port: 0,
+            step: 1000,
+            fates: [
+              { copies: 2, delay: 0, dupDelay: 10 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+            ],
+          },
+          {
+            replica: 0,
+            id: 0,
+            remove: false,
+            port: 0,
+            step: 10840,
+            fates: [
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+            ],
+          },
+          {
+            replica: 0,
+            id: 0,
+            remove: false,
+            port: 0,
+            step: -1,
+            fates: [
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+            ],
+          },
+          {
+            replica: 1,
+            id: 0,
+            remove: false,
+            port: 0,
+            step: 1,
+            fates: [
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+              { copies: 0, delay: 0, dupDelay: 0 },
+            ],
+          },
+        ],
+        swapRoles: [
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+          false,
+        ],
+      },
+    ],
+  ]
+
+  it('with garbage collection on a short horizon and clocks that jump back, no replica ever goes back on a key', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => {
+        runScenario(s, 15_000)
+      }),
+      { ...RUNS, examples: gcRegressions },
     )
   })
 })
