@@ -130,6 +130,14 @@ export class Fleet {
     return p
   }
 
+  /** Run a short command inside a host (e.g. dig) and return its stdout lines once it exits. */
+  async run(host: Host, argv: readonly string[], timeoutMs = 10_000): Promise<string[]> {
+    const p = this.spawn(host, { argv })
+    await p.waitExit(timeoutMs)
+    if (p.exit?.code !== 0) throw new Error(`${argv.join(' ')} in ${host.name} failed: ${p.tail()}`)
+    return p.text.filter((l) => !l.startsWith('stderr: '))
+  }
+
   /** Pull a host's cable: its switch port goes down; nobody gets a reset. */
   linkDown(host: Host): void {
     ipIn(this.bridgeNs, 'link', 'set', host.port, 'down')
