@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
+import type { TokenSources } from './auth.ts'
 import type { BlockingQueries } from './blocking.ts'
 import type { ApiPorts } from './ports.ts'
 
@@ -17,6 +18,10 @@ export interface ApiContext {
   readonly blocking: BlockingQueries
   /** preHandler for writes: checks the ACL token when one is configured. */
   readonly requireToken: (request: FastifyRequest) => Promise<void>
+  /** The same token check reading other places (the Consul adapter: X-Consul-Token, ?token=). */
+  readonly tokenCheck: (sources: TokenSources) => (request: FastifyRequest) => Promise<void>
+  /** Blocking query limits (`?wait=` default and cap), for plugins that keep their own index header. */
+  readonly waitLimits: { readonly defaultWaitMs: number; readonly maxWaitMs: number }
   readonly sseHeartbeatMs: number
   /** Called by the server's preClose hook; SSE streams and held queries register here. */
   readonly onShutdown: (fn: () => void) => void

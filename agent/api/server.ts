@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import { createTokenCheck } from './auth.ts'
 import { BlockingQueries, DEFAULT_WAIT_MS, MAX_WAIT_MS } from './blocking.ts'
 import { installJsonBodyParser } from './body-parser.ts'
+import { consulRoutes } from './consul/plugin.ts'
 import type { ApiContext } from './context.ts'
 import { createErrorHandler, errorBody, notFoundHandler } from './error-handler.ts'
 import { installHttpMetrics } from './http-metrics.ts'
@@ -98,9 +99,12 @@ export function buildApiServer(components: ApiServerComponents, init: ApiServerI
 
   const random = components.random ?? Math.random
   const shutdown: Array<() => void> = []
-  const blocking = new BlockingQueries(components.ports, {
+  const waitLimits = {
     defaultWaitMs: init.defaultWaitMs ?? DEFAULT_WAIT_MS,
     maxWaitMs: init.maxWaitMs ?? MAX_WAIT_MS,
+  }
+  const blocking = new BlockingQueries(components.ports, {
+    ...waitLimits,
     random,
     header: 'X-Grapevine-Index',
   })
@@ -111,6 +115,8 @@ export function buildApiServer(components: ApiServerComponents, init: ApiServerI
     random,
     blocking,
     requireToken: createTokenCheck(init.token),
+    tokenCheck: (sources) => createTokenCheck(init.token, sources),
+    waitLimits,
     sseHeartbeatMs: init.sseHeartbeatMs ?? 15_000,
     onShutdown: (fn) => shutdown.push(fn),
   }
@@ -131,5 +137,6 @@ export function buildApiServer(components: ApiServerComponents, init: ApiServerI
   app.register(serviceRoutes, ctx)
   app.register(agentRoutes, ctx)
   app.register(watchRoutes, ctx)
+  app.register(consulRoutes, ctx)
   return app
 }

@@ -296,14 +296,24 @@ export class FakeRegistry implements RegistryPort {
   async reportTtl(id: string, status: CheckStatus, note?: string): Promise<void> {
     const li = this.local.get(id) ?? [...this.local.values()].find((x) => x.checks.some((c) => c.id === id))
     if (li === undefined) throw new GrapevineError('NOT_FOUND', `no instance or check "${id}" on this agent`)
-    const checks = li.checks.map((c) => (c.type === 'ttl' ? { ...c, status, output: note ?? '' } : c))
+    const one = li.checks.some((c) => c.id === id)
+    const checks = li.checks.map((c) =>
+      (one ? c.id === id : c.type === 'ttl') ? { ...c, status, output: note ?? '' } : c,
+    )
     const health: Health = li.maintenance
       ? 'maintenance'
       : worst(
           checks.map((c) => c.status),
           status,
         )
-    const iv = this.ports.putInstance({ ...li.value, health })
+    const summaries = checks.map(({ id: cid, name, type, status: st, output }) => ({
+      id: cid,
+      name,
+      type,
+      status: st,
+      output,
+    }))
+    const iv = this.ports.putInstance({ ...li.value, health, checks: summaries })
     this.local.set(li.id, { ...li, value: iv.instance, checks })
   }
 

@@ -54,23 +54,22 @@ interface CheckBase {
   readonly index: number
 }
 
-function check(
-  base: CheckBase,
-  fields: Partial<ConsulCheck> & Pick<ConsulCheck, 'CheckID' | 'Name' | 'Status'>,
-) {
+function check(base: CheckBase, f: Partial<ConsulCheck> & Pick<ConsulCheck, 'CheckID' | 'Name' | 'Status'>) {
   const c: ConsulCheck = {
     Node: base.node,
-    Notes: '',
-    Output: '',
-    ServiceID: '',
-    ServiceName: '',
-    ServiceTags: [],
-    Type: '',
+    CheckID: f.CheckID,
+    Name: f.Name,
+    Status: f.Status,
+    Notes: f.Notes ?? '',
+    Output: f.Output ?? '',
+    ServiceID: f.ServiceID ?? '',
+    ServiceName: f.ServiceName ?? '',
+    ServiceTags: f.ServiceTags ?? [],
+    Type: f.Type ?? '',
     ExposedPort: 0,
     Definition: {},
     CreateIndex: base.index,
     ModifyIndex: base.index,
-    ...fields,
   }
   return c
 }
