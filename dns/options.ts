@@ -54,6 +54,8 @@ export interface DnsServerInit {
   readonly maxTcpConnections?: number
   /** Cached (name, type) answers per catalog index; the cache is cleared past this. Default 10000. */
   readonly maxCacheEntries?: number
+  /** UDP socket receive buffer, bytes: absorbs bursts; the kernel caps it at net.core.rmem_max. Default 4 MiB. */
+  readonly udpReceiveBufferBytes?: number
   /** Addresses `ns.<domain>` (the NS and SOA name server) resolves to. Default: the UDP host when it is a specific IP, else 127.0.0.1. */
   readonly nsAddresses?: readonly string[]
 }
@@ -86,6 +88,7 @@ export interface DnsOptions {
   readonly maxTcpConnections: number
   readonly maxCacheEntries: number
   readonly nsAddresses: readonly string[]
+  readonly udpReceiveBufferBytes: number
 }
 
 export interface OptionProblem {
@@ -170,6 +173,13 @@ export function resolveDnsOptions(
     maxTcpConnections: int('maxTcpConnections', init.maxTcpConnections, 256, 1, 100000),
     maxCacheEntries: int('maxCacheEntries', init.maxCacheEntries, 10000, 1, 10_000_000),
     nsAddresses,
+    udpReceiveBufferBytes: int(
+      'udpReceiveBufferBytes',
+      init.udpReceiveBufferBytes,
+      4 * 1024 * 1024,
+      4096,
+      256 * 1024 * 1024,
+    ),
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, options }
 }

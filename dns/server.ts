@@ -130,7 +130,7 @@ export class DnsServer {
       // answers over TCP on the same port); if that port is taken for TCP, try another pair.
       const samePort = o.tcp.port === 0 && o.udp.port === 0 && o.tcp.host === o.udp.host
       for (let attempt = 1; ; attempt++) {
-        const udpPort = await this.udp.start(o.udp.host, o.udp.port)
+        const udpPort = await this.udp.start(o.udp.host, o.udp.port, o.udpReceiveBufferBytes)
         try {
           const tcpPort = await this.tcp.start(o.tcp.host, samePort ? udpPort : o.tcp.port)
           this.bound = { udp: { host: o.udp.host, port: udpPort }, tcp: { host: o.tcp.host, port: tcpPort } }

@@ -33,8 +33,13 @@ export class UdpListener {
     this.metrics = components.metrics
   }
 
-  async start(host: string, port: number): Promise<number> {
-    const sock = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
+  async start(host: string, port: number, recvBufferSize?: number): Promise<number> {
+    // A large receive buffer absorbs bursts (the kernel caps it at net.core.rmem_max); a dropped
+    // query costs the client a full retry timeout.
+    const sock = createSocket({
+      type: host.includes(':') ? 'udp6' : 'udp4',
+      ...(recvBufferSize ? { recvBufferSize } : {}),
+    })
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject)
       sock.bind(port, host, () => {

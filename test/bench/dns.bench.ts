@@ -1,0 +1,306 @@
+/**
+ * `npm run bench -- dns`: dnsperf against Grapevine's DnsServer and against dnsmasq, both on
+ * 127.0.0.1 serving the same 1,000 names (dnsmasq from a hosts file, --no-resolv, no upstream).
+ * Load: 10 clients x 100 outstanding queries (`-c 10 -q 1000`), DNS_BENCH_SECONDS (10) each,
+ * DNS_BENCH_RUNS (3) rounds, targets interleaved per round. Prints JSON lines: one per run, then
+ * medians and the ratios vs dnsmasq (goal: qps >= 0.9x, p99 <= 1.5x).
+ *
+ * Latency percentiles: dnsperf only reports mean/stddev, so it runs with `-v`, which prints one
+ * line per query with its latency; p50/p99 are computed from those lines (completed queries).
+ *
+ * Two Grapevine targets: `grapevine` as configured by default (4 MiB UDP receive buffer) and
+ * `grapevine-kernel-buffer` with the kernel's default receive buffer, the one dnsmasq gets. With
+ * 1,000 queries sent in one burst, the smaller buffer drops ~800 of them; each lost query holds
+ * its dnsperf slot for the 5 s timeout, which lowers the effective concurrency and therefore the
+ * latency of the rest. The second target compares like with like.
+ */
+import { spawn } from 'node:child_process'
+import { createSocket } from 'node:dgram'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import dnsPacket from 'dns-packet'
+import pino from 'pino'
+import { createCatalogView, type InstanceView } from '../../crdt/view.ts'
+import { DnsServer } from '../../dns/server.ts'
+import { requireTool } from '../setup/tools.ts'
+
+const NAMES = 1000
+const SECONDS = Number(process.env['DNS_BENCH_SECONDS'] ?? 10)
+const RUNS = Number(process.env['DNS_BENCH_RUNS'] ?? 3)
+const CLIENTS = 10
+const OUTSTANDING = 1000 // 10 clients x 100
+
+const dnsperf = requireTool('dnsperf')
+const dnsmasq = requireTool('dnsmasq')
+const dir = mkdtempSync(join(tmpdir(), 'grapevine-dns-bench-'))
+const line = (o: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ bench: 'dns', ...o })}\n`)
+const addressOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 1}`
+
+// The same 1,000 names for both servers.
+const instances: InstanceView[] = []
+for (let i = 0; i < NAMES; i++) {
+  instances.push({
+    key: `bench/${i}`,
+    origin: 'QmBench',
+    hlc: { wall: 1, count: 0 },
+    health: 'passing',
+    nodeState: 'alive',
+    instance: {
+      kind: 'instance',
+      id: `svc-${i}`,
+      service: `svc-${i}`,
+      node: `node-${i}`,
+      address: addressOf(i),
+      port: 8080,
+      protocol: 'http',
+      tags: [],
+      meta: {},
+      weight: 1,
+      version: '',
+      health: 'passing',
+      checks: [],
+    },
+  })
+}
+const view = createCatalogView({ index: 1, localOrigin: 'QmBench', instances, nodes: [] })
+const hostsFile = join(dir, 'hosts')
+writeFileSync(
+  hostsFile,
+  instances.map((v, i) => `${addressOf(i)} ${v.instance.service}.service.grapevine\n`).join(''),
+)
+const queryFile = join(dir, 'queries')
+writeFileSync(queryFile, instances.map((v) => `${v.instance.service}.service.grapevine A\n`).join(''))
+
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer()
+      s.once('error', reject)
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port
+        s.close(() => resolve(p))
+      })
+    })
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const u = createSocket('udp4')
+      u.once('error', () => resolve(false))
+      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)))
+    })
+    if (udpFree) return port
+  }
+  throw new Error('no free port for dnsmasq')
+}
+
+/** One A query; resolves to the first address answered, or undefined after `ms`. */
+function probe(port: number, name: string, ms = 500): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4')
+    const t = setTimeout(() => {
+      s.close()
+      resolve(undefined)
+    }, ms)
+    s.on('message', (m) => {
+      clearTimeout(t)
+      s.close()
+      const a = dnsPacket.decode(m).answers?.[0] as { data?: string } | undefined
+      resolve(a?.data)
+    })
+    s.send(dnsPacket.encode({ id: 1, type: 'query', questions: [{ type: 'A', name }] }), port, '127.0.0.1')
+  })
+}
+
+interface RunResult {
+  qps: number
+  p50_ms: number
+  p99_ms: number
+  completed: number
+  lost: number
+}
+
+async function runDnsperf(port: number, tag: string): Promise<RunResult> {
+  const outFile = join(dir, `${tag}.out`)
+  const fd = openSync(outFile, 'w')
+  const args = [
+    '-s',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-d',
+    queryFile,
+    '-c',
+    String(CLIENTS),
+    '-q',
+    String(OUTSTANDING),
+    '-l',
+    String(SECONDS),
+    '-v',
+  ]
+  const child = spawn(dnsperf, args, { stdio: ['ignore', fd, fd] })
+  closeSync(fd)
+  const killer = setTimeout(() => child.kill('SIGKILL'), (SECONDS + 20) * 1000)
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  clearTimeout(killer)
+  const text = readFileSync(outFile, 'utf8')
+  rmSync(outFile)
+  if (code !== 0) throw new Error(`dnsperf exited ${code}: ${text.slice(-500)}`)
+  const latencies: number[] = []
+  for (const l of text.split('\n')) {
+    // "> NOERROR svc-1.service.grapevine A 0.000183" (completed) or "> T ..." (timed out)
+    if (!l.startsWith('> ') || l.startsWith('> T ')) continue
+    const v = Number(l.slice(l.lastIndexOf(' ') + 1))
+    if (Number.isFinite(v)) latencies.push(v * 1000)
+  }
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN
+  const qps = Number(/Queries per second:\s+([\d.]+)/.exec(text)?.[1])
+  const lost = Number(/Queries lost:\s+(\d+)/.exec(text)?.[1])
+  return { qps, p50_ms: pct(0.5), p99_ms: pct(0.99), completed: latencies.length, lost }
+}
+
+function kernelDefaultRcvbuf(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/rmem_default', 'utf8').trim())
+  } catch {
+    return 212992
+  }
+}
+
+const logger = pino({ level: 'warn' })
+const servers: DnsServer[] = []
+let dnsmasqChild: ReturnType<typeof spawn> | undefined
+try {
+  const grapevine = new DnsServer({ logger, view: () => view }, { udp: { port: 0 }, tcp: { port: 0 } })
+  const sameBuffer = new DnsServer(
+    { logger, view: () => view },
+    { udp: { port: 0 }, tcp: { port: 0 }, udpReceiveBufferBytes: kernelDefaultRcvbuf() },
+  )
+  servers.push(grapevine, sameBuffer)
+  for (const s of servers) await s.start()
+
+  const dnsmasqPort = await freePort()
+  dnsmasqChild = spawn(
+    dnsmasq,
+    [
+      '--keep-in-foreground',
+      '--conf-file=/dev/null',
+      '--no-resolv',
+      '--no-hosts',
+      `--addn-hosts=${hostsFile}`,
+      `--port=${dnsmasqPort}`,
+      '--listen-address=127.0.0.1',
+      '--bind-interfaces',
+      '--local=/grapevine/',
+      '--local-ttl=5',
+      '--cache-size=10000',
+      '--pid-file=',
+      '--user=root',
+      '--log-facility=-',
+      '--quiet-dhcp',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let dnsmasqErr = ''
+  dnsmasqChild.stderr!.on('data', (d: Buffer) => {
+    dnsmasqErr += d.toString()
+  })
+
+  const targets = [
+    { name: 'dnsmasq', port: dnsmasqPort },
+    { name: 'grapevine', port: grapevine.addresses().udp.port },
+    { name: 'grapevine-kernel-buffer', port: sameBuffer.addresses().udp.port },
+  ]
+  // Everyone must answer correctly before any load.
+  for (const t of targets) {
+    let got: string | undefined
+    for (let i = 0; i < 40 && got === undefined; i++) got = await probe(t.port, 'svc-7.service.grapevine')
+    if (got !== addressOf(7))
+      throw new Error(
+        `${t.name} on port ${t.port} answered ${got} for svc-7 (expected ${addressOf(7)}). ${dnsmasqErr}`,
+      )
+  }
+
+  const results = new Map<string, RunResult[]>(targets.map((t) => [t.name, []]))
+  for (let run = 1; run <= RUNS; run++) {
+    for (const t of targets) {
+      const r = await runDnsperf(t.port, `${t.name}-${run}`)
+      results.get(t.name)!.push(r)
+      line({
+        figure: 'run',
+        target: t.name,
+        run,
+        seconds: SECONDS,
+        clients: CLIENTS,
+        outstanding: OUTSTANDING,
+        ...r,
+      })
+    }
+  }
+
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b)
+    return s[Math.floor(s.length / 2)]!
+  }
+  const summary = new Map<string, { qps: number; p50: number; p99: number }>()
+  for (const [name, rs] of results) {
+    const m = {
+      qps: median(rs.map((r) => r.qps)),
+      p50: median(rs.map((r) => r.p50_ms)),
+      p99: median(rs.map((r) => r.p99_ms)),
+    }
+    summary.set(name, m)
+    line({
+      figure: 'qps',
+      target: name,
+      value: Math.round(m.qps),
+      unit: 'queries/s',
+      stat: `median of ${RUNS}`,
+    })
+    line({
+      figure: 'p50',
+      target: name,
+      value: Number(m.p50.toFixed(3)),
+      unit: 'ms',
+      stat: `median of ${RUNS}`,
+    })
+    line({
+      figure: 'p99',
+      target: name,
+      value: Number(m.p99.toFixed(3)),
+      unit: 'ms',
+      stat: `median of ${RUNS}`,
+    })
+  }
+  const base = summary.get('dnsmasq')!
+  for (const name of ['grapevine', 'grapevine-kernel-buffer']) {
+    const m = summary.get(name)!
+    const qpsRatio = m.qps / base.qps
+    const p99Ratio = m.p99 / base.p99
+    line({
+      figure: 'qps_ratio_vs_dnsmasq',
+      target: name,
+      value: Number(qpsRatio.toFixed(3)),
+      goal: '>= 0.9',
+      met: qpsRatio >= 0.9,
+    })
+    line({
+      figure: 'p99_ratio_vs_dnsmasq',
+      target: name,
+      value: Number(p99Ratio.toFixed(3)),
+      goal: '<= 1.5',
+      met: p99Ratio <= 1.5,
+    })
+  }
+} finally {
+  if (dnsmasqChild !== undefined && dnsmasqChild.exitCode === null) {
+    const child = dnsmasqChild
+    const exited = new Promise((r) => child.once('close', r))
+    child.kill('SIGTERM')
+    await exited
+  }
+  for (const s of servers) await s.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
