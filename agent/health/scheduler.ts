@@ -57,6 +57,8 @@ export interface HealthSchedulerInit {
 
 /** Extra time past a check's timeout before the scheduler stops waiting for a probe that ignores it. */
 const GUARD_GRACE_MS = 1_000
+/** The longest stop() waits for running probes after aborting them. */
+const STOP_WAIT_MS = 2_000
 
 export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
   private readonly log: Logger
@@ -93,7 +95,16 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     if (!this.running) return
     this.running = false
     for (const entry of this.entries.values()) this.disarm(entry)
-    await Promise.allSettled([...this.inFlight])
+    // Aborted probes settle at once; wait a bounded time for any that ignore their signal.
+    let bound: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise<void>((r) => {
+        bound = setTimeout(r, STOP_WAIT_MS)
+        bound.unref()
+      }),
+    ])
+    clearTimeout(bound)
     this.log.info('health checks stopped')
   }
 
@@ -315,6 +326,8 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     }
     const guard = this.timers.setTimeout(() => {
       controller.abort()
+      // Given up on: stop() does not wait for it, but it still blocks a second run of this check.
+      this.inFlight.delete(run)
       complete({
         status: 'critical',
         output: `check did not finish within its timeout of ${formatDuration(spec.timeoutMs)}`,
