@@ -238,7 +238,11 @@ describe('consul conventions', () => {
     assert.equal(wrong.statusCode, 403)
     assert.equal((await register(web, { 'x-consul-token': 'Zq9-secret' })).statusCode, 200)
     assert.equal((await register(web, { authorization: 'Bearer Zq9-secret' })).statusCode, 200)
-    const q = await t.app.inject({ method: 'PUT', url: '/v1/agent/service/register?token=Zq9-secret', payload: web })
+    const q = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/agent/service/register?token=Zq9-secret',
+      payload: web,
+    })
     assert.equal(q.statusCode, 200)
     const reads = await t.app.inject({ method: 'GET', url: '/v1/agent/services' })
     assert.equal(reads.statusCode, 200, 'the token gates writes only')
