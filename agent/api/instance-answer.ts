@@ -25,10 +25,10 @@ export function instanceToAnswer(view: CatalogView, iv: InstanceView, now: numbe
   }
 }
 
-/** An instance answer as JSON text around its age: `head + ageMs + '}}'`. */
+/** An instance answer as JSON bytes around its age: `head + ageMs + '}}'`. */
 export interface AnswerFragment {
   readonly iv: InstanceView
-  readonly head: string
+  readonly head: Buffer
   readonly wall: number
 }
 
@@ -37,11 +37,37 @@ export function answerFragment(view: CatalogView, iv: InstanceView): AnswerFragm
   const { freshness, ...rest } = full
   const json = JSON.stringify(rest)
   const head = `${json.slice(0, -1)},"freshness":{"version":${JSON.stringify(freshness.version)},"ageMs":`
-  return { iv, head, wall: iv.hlc.wall }
+  return { iv, head: Buffer.from(head, 'utf8'), wall: iv.hlc.wall }
 }
 
-export function fragmentJson(f: AnswerFragment, now: number): string {
-  return `${f.head}${Math.max(0, Math.round(now - f.wall))}}}`
+/** A number's digits never need more than this many bytes, plus the closing `}}`. */
+const AGE_ROOM = 24
+
+/**
+ * `prefix` + the fragments as a JSON array + `suffix`, straight into one buffer: no string is
+ * built or UTF-8 encoded per request (that was most of the cost of a 100-instance answer).
+ */
+export function joinFragments(
+  prefix: Buffer,
+  fragments: readonly AnswerFragment[],
+  suffix: Buffer,
+  now: number,
+): Buffer {
+  let size = prefix.length + suffix.length + fragments.length * (AGE_ROOM + 1)
+  for (const f of fragments) size += f.head.length
+  const out = Buffer.allocUnsafe(size)
+  out.set(prefix, 0)
+  let at = prefix.length
+  for (let i = 0; i < fragments.length; i++) {
+    const f = fragments[i] as AnswerFragment
+    if (i > 0) out[at++] = 0x2c // ,
+    out.set(f.head, at)
+    at += f.head.length
+    at += out.write(`${Math.max(0, Math.round(now - f.wall))}}}`, at, 'latin1')
+  }
+  out.set(suffix, at)
+  at += suffix.length
+  return out.subarray(0, at)
 }
 
 export interface InstanceFilter {

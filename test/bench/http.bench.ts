@@ -6,11 +6,14 @@
  * The servers run in this process; the load generator (autocannon, programmatic API) runs in a
  * separate child process (this file with `--load`), so it never shares the servers' event loop.
  * Everything listens on 127.0.0.1 port 0. Each measurement is bounded in time
- * (HTTP_BENCH_SECONDS, default 10 s, after a 2 s warm-up per target).
+ * (HTTP_BENCH_SECONDS per target, default 10 s, split into HTTP_BENCH_ROUNDS interleaved rounds,
+ * default 5, after a 2 s warm-up per target). The machine's load average is printed with each
+ * ratio: on a shared machine, read the ratio, not the absolute req/s.
  */
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
+import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import Fastify from 'fastify'
 import { pino } from 'pino'
@@ -34,6 +37,7 @@ type Autocannon = (
 const self = fileURLToPath(import.meta.url)
 const SECONDS = Number(process.env['HTTP_BENCH_SECONDS'] ?? 10)
 const WARMUP_SECONDS = 2
+const ROUNDS = Math.max(1, Number(process.env['HTTP_BENCH_ROUNDS'] ?? 5))
 const CONNECTIONS = 32
 const GOAL = 0.8
 
@@ -81,6 +85,11 @@ function load(url: string, seconds: number): Promise<LoadResult> {
   })
 }
 
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] ?? 0
+}
+
 function line(obj: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'http', ...obj })}\n`)
 }
@@ -125,16 +134,33 @@ async function main(): Promise<void> {
     figure: 'setup',
     load_generator: 'autocannon in a child process',
     connections: CONNECTIONS,
-    seconds: SECONDS,
+    seconds_per_target: SECONDS,
+    rounds: ROUNDS,
   })
   try {
     for (const n of [3, 100]) {
-      const apiUrl = `http://127.0.0.1:${apiPort}/v1/services/web${n}`
-      const bareUrl = `http://127.0.0.1:${barePort}/bare/${n}`
-      await load(apiUrl, WARMUP_SECONDS)
-      await load(bareUrl, WARMUP_SECONDS)
-      const ours = await load(apiUrl, SECONDS)
-      const theirs = await load(bareUrl, SECONDS)
+      const urls = {
+        api: `http://127.0.0.1:${apiPort}/v1/services/web${n}`,
+        bare: `http://127.0.0.1:${barePort}/bare/${n}`,
+      }
+      await load(urls.api, WARMUP_SECONDS)
+      await load(urls.bare, WARMUP_SECONDS)
+      // Interleave short rounds (api, bare, then bare, api, ...) so a change in machine load
+      // during the run weighs on both targets alike.
+      const rounds: Record<'api' | 'bare', LoadResult[]> = { api: [], bare: [] }
+      for (let r = 0; r < ROUNDS; r++) {
+        const order = r % 2 === 0 ? (['api', 'bare'] as const) : (['bare', 'api'] as const)
+        for (const target of order) rounds[target].push(await load(urls[target], SECONDS / ROUNDS))
+      }
+      const summary = (list: LoadResult[]) => ({
+        reqPerSec: list.reduce((a, r) => a + r.reqPerSec, 0) / list.length,
+        p99Ms: median(list.map((r) => r.p99Ms)),
+        p50Ms: median(list.map((r) => r.p50Ms)),
+        non2xx: list.reduce((a, r) => a + r.non2xx, 0),
+        errors: list.reduce((a, r) => a + r.errors, 0),
+      })
+      const ours = summary(rounds.api)
+      const theirs = summary(rounds.bare)
       const bytes = Buffer.byteLength(bodies.get(n) ?? '')
       for (const [target, r] of [
         ['api', ours],
@@ -149,8 +175,9 @@ async function main(): Promise<void> {
         })
         line({ figure: 'latency_p99', case: `instances_${n}`, target, value: r.p99Ms, unit: 'ms' })
         line({ figure: 'latency_p50', case: `instances_${n}`, target, value: r.p50Ms, unit: 'ms' })
-        if (r.non2xx > 0 || r.errors > 0)
+        if (r.non2xx > 0 || r.errors > 0) {
           line({ figure: 'failures', case: `instances_${n}`, target, non2xx: r.non2xx, errors: r.errors })
+        }
       }
       const ratio = ours.reqPerSec / theirs.reqPerSec
       line({
@@ -160,6 +187,7 @@ async function main(): Promise<void> {
         goal: GOAL,
         met: ratio >= GOAL,
         body_bytes: bytes,
+        load_average: Math.round(os.loadavg()[0]! * 100) / 100,
       })
     }
   } finally {

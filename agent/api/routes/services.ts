@@ -8,8 +8,8 @@ import {
   type AnswerFragment,
   answerFragment,
   filterInstances,
-  fragmentJson,
   type InstanceFilter,
+  joinFragments,
 } from '../instance-answer.ts'
 import { COMMON_ERRORS, HealthCounts, InstanceAnswer, ServiceNameParams } from '../schemas.ts'
 import { orderInstances, STRATEGIES } from '../strategy.ts'
@@ -17,7 +17,8 @@ import { orderInstances, STRATEGIES } from '../strategy.ts'
 /**
  * Discovery: the list of services, and the instances of one service with filters and an
  * ordering strategy. Instances are pre-serialized once per view index and filter set (see
- * instance-answer.ts), so a hot `GET /v1/services/web` only orders and joins strings.
+ * instance-answer.ts), so a hot `GET /v1/services/web` only orders and copies bytes; an answer
+ * in a deterministic order is reused while the clock (which its ages depend on) has not moved.
  */
 const ServicesAnswer = Type.Object({
   services: Type.Array(
@@ -74,13 +75,23 @@ function filterOf(q: InstancesQuery): InstanceFilter {
   return f
 }
 
+/** Per view index, service and filter: the answer's pieces, and whole answers of deterministic orders. */
+interface CacheEntry {
+  readonly prefix: Buffer
+  readonly fragments: readonly AnswerFragment[]
+  /** By strategy, key and limit: the last body built and the clock reading it holds ages for. */
+  readonly bodies: Map<string, { readonly now: number; readonly body: Buffer }>
+}
+
+const CLOSE = Buffer.from(']}', 'utf8')
 const MAX_CACHED = 512
+const MAX_BODIES = 64
 const MAX_TURNS = 10_000
 
 export const serviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ctx) => {
   /** Pre-serialized instances for one view index, by service and filter. */
   let cacheIndex = -1
-  const cache = new Map<string, { readonly service: string; readonly fragments: readonly AnswerFragment[] }>()
+  const cache = new Map<string, CacheEntry>()
   /** round_robin position per service. */
   const turns = new Map<string, number>()
 
@@ -96,13 +107,15 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
     if (hit === undefined) {
       const all = view.instancesOf(name)
       const list = filterInstances(view, all, filter)
+      const service = all[0]?.instance.service ?? name
       hit = {
-        service: all[0]?.instance.service ?? name,
+        prefix: Buffer.from(`{"service":${JSON.stringify(service)},"instances":[`, 'utf8'),
         fragments: list.map((iv) => answerFragment(view, iv)),
+        bodies: new Map(),
       }
       cache.set(cacheKey, hit)
     }
-    return { ...hit, localOrigin: view.localOrigin, lower }
+    return { entry: hit, localOrigin: view.localOrigin, lower }
   }
 
   app.get(
@@ -145,27 +158,43 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
         throw new GrapevineError('VALIDATION', 'query/key is required when strategy is consistent_hash')
       }
       await ctx.blocking.wait(reply, q)
-      const { service, fragments, localOrigin, lower } = fragmentsFor(request.params.name, filterOf(q))
+      const { entry, localOrigin, lower } = fragmentsFor(request.params.name, filterOf(q))
       let turn = 0
       if (q.strategy === 'round_robin') {
         turn = turns.get(lower) ?? 0
         if (turns.size >= MAX_TURNS && !turns.has(lower)) turns.clear()
         turns.set(lower, turn + 1)
       }
-      const ordered = orderInstances(
-        fragments.map((f) => ({ key: f.iv.key, origin: f.iv.origin, instance: f.iv.instance, f })),
-        q.strategy,
-        { random: ctx.random, turn, localOrigin, ...(q.key === undefined ? {} : { key: q.key }) },
-      )
-      const chosen = q.limit === undefined ? ordered : ordered.slice(0, q.limit)
       const now = ctx.ports.now()
-      let body = `{"service":${JSON.stringify(service)},"instances":[`
-      for (let i = 0; i < chosen.length; i++) {
-        if (i > 0) body += ','
-        body += fragmentJson((chosen[i] as { f: AnswerFragment }).f, now)
+      const deterministic =
+        q.strategy !== 'round_robin' && q.strategy !== 'random' && q.strategy !== 'weighted'
+      const bodyKey = `${q.strategy ?? ''}\u0000${q.key ?? ''}\u0000${q.limit ?? ''}`
+      const cached = deterministic ? entry.bodies.get(bodyKey) : undefined
+      let body: Buffer
+      if (cached !== undefined && cached.now === now) {
+        body = cached.body
+      } else {
+        const ordered =
+          q.strategy === undefined
+            ? entry.fragments
+            : orderInstances(
+                entry.fragments.map((f) => ({
+                  key: f.iv.key,
+                  origin: f.iv.origin,
+                  instance: f.iv.instance,
+                  f,
+                })),
+                q.strategy,
+                { random: ctx.random, turn, localOrigin, ...(q.key === undefined ? {} : { key: q.key }) },
+              ).map((x) => x.f)
+        const chosen = q.limit === undefined ? ordered : ordered.slice(0, q.limit)
+        body = joinFragments(entry.prefix, chosen, CLOSE, now)
+        if (deterministic) {
+          if (entry.bodies.size >= MAX_BODIES) entry.bodies.clear()
+          entry.bodies.set(bodyKey, { now, body })
+        }
       }
-      body += ']}'
-      // Already JSON text matching InstancesAnswer; fastify sends strings as they are.
+      // Already the JSON bytes of an InstancesAnswer; fastify sends buffers as they are.
       return reply.type('application/json; charset=utf-8').send(body as unknown as InstancesAnswer)
     },
   )
