@@ -117,6 +117,8 @@ export class Agent {
       {
         ...(args.config.token === undefined ? {} : { token: args.config.token }),
         bodyLimit: args.config.httpBodyLimit,
+        // One line per request is debug detail for a sidecar that is asked constantly.
+        logRequests: args.config.logLevel === 'debug' || args.config.logLevel === 'trace',
         datacenter: args.config.datacenter,
       },
     )

@@ -141,9 +141,32 @@ export class Registry extends EventEmitter<RegistryEvents> implements RegistryPo
       stored.maintenanceReason = previous.stored.maintenanceReason
     }
     this.held.set(id, { stored })
-    await this.save()
+    // Gossip while the state file is written: the fleet learns of it one fsync sooner. The
+    // client's acknowledgement still waits for the disk; if the write fails, the change is
+    // rolled back everywhere (and a crash in between is repaired by retractUnknown at start).
+    const saved = this.save()
     this.c.checks.set(id, defs)
     this.publish(id)
+    try {
+      await saved
+    } catch (e) {
+      if (previous === undefined) {
+        this.held.delete(id)
+        this.c.checks.remove(id)
+        this.published.delete(id)
+        this.c.store.writeLocal(instanceKey(this.c.store.origin, id), null)
+      } else {
+        this.held.set(id, previous)
+        this.c.checks.set(id, previous.stored.input.checks ?? [])
+        this.publish(id)
+      }
+      throw new GrapevineError(
+        'UNAVAILABLE',
+        `could not save the registration to ${this.c.stateFile.path}: ${(e as Error).message}; check the data directory's free space and permissions`,
+        undefined,
+        { cause: e },
+      )
+    }
     return { id, created: previous === undefined }
   }
 

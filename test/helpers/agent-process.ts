@@ -39,13 +39,13 @@ export class AgentProcess {
   /** Start with extra CLI args; resolves with the bound addresses from the ready log line. */
   start(
     args: readonly string[] = [],
-    opts: { timeoutMs?: number; env?: Record<string, string> } = {},
+    opts: { timeoutMs?: number; env?: Record<string, string>; preset?: 'local' | 'lan' } = {},
   ): Promise<ReadyInfo> {
     const argv = [
       BIN,
       'agent',
       '--preset',
-      'local',
+      opts.preset ?? 'local',
       '--node',
       this.name,
       '--data-dir',

@@ -210,4 +210,21 @@ describe('Registry', () => {
     await new Promise((r) => setImmediate(r))
     assert.equal(t.registry.get('a'), undefined)
   })
+
+  it('a registration the disk refuses is rolled back everywhere and reported', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gv-reg-'))
+    const t = setup(dir)
+    await t.registry.start()
+    // Make the data dir unwritable for the state file: its parent becomes a plain file.
+    const blocked = new StateFile(join(dir, 'not-a-dir', 'local-state.json'))
+    writeFileSync(join(dir, 'not-a-dir'), 'x')
+    ;(t.registry as unknown as { c: { stateFile: StateFile } }).c.stateFile = blocked
+    await assert.rejects(
+      t.registry.register({ id: 'a', service: 'web', port: 1 }),
+      (e: unknown) =>
+        e instanceof GrapevineError && e.code === 'UNAVAILABLE' && e.message.includes('not-a-dir'),
+    )
+    assert.equal(t.registry.get('a'), undefined)
+    assert.equal(t.store.get(instanceKey(t.origin, 'a'))?.value, null, 'tombstoned after the early gossip')
+  })
 })

@@ -1,0 +1,152 @@
+/**
+ * `npm run bench -- propagation`: time from a registration on one agent until it is visible on
+ * all N (Grapevine: the instance's `registered` event arrives on every agent's /v1/watch
+ * stream), against Serf (a user event, no coalescing, arriving on every agent's RPC event
+ * stream), with agents as separate processes on 127.0.0.1, same N, same run. Both with their
+ * default (`lan`) timing. Goal: Grapevine's p99 below Serf's median at every N.
+ */
+import { seededRandom } from '../helpers/prng.ts'
+import { GrapevineCluster, percentile } from './grapevine-cluster.ts'
+import { startSerfCluster, stopSerfCluster } from './serf-cluster.ts'
+
+const SIZES = (process.env.GV_BENCH_SIZES ?? '5,20,50').split(',').map(Number)
+const TRIALS = Number(process.env.GV_BENCH_TRIALS ?? 20)
+const TRIAL_TIMEOUT_MS = 10_000
+const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 7))
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ bench: 'propagation', ...line })}\n`)
+}
+
+async function grapevine(n: number): Promise<number[]> {
+  const cluster = await GrapevineCluster.start(n, { preset: 'lan', random })
+  try {
+    const formed = await cluster.waitFormed(180_000)
+    emit({ figure: 'formation_ms', value: Math.round(formed), unit: 'ms', system: 'grapevine', n })
+    await cluster.watch()
+    const times: number[] = []
+    for (let t = 0; t < TRIALS; t++) {
+      const service = `probe-${n}-${t}`
+      const origin = Math.floor(random() * n)
+      const seen = new Set<number>()
+      let last = 0
+      const done = new Promise<void>((resolve) => {
+        const off = cluster.onEvent((e) => {
+          if (e.type !== 'registered' || e.data.service !== service || seen.has(e.agent)) return
+          seen.add(e.agent)
+          last = e.at
+          if (seen.size === n) {
+            off()
+            resolve()
+          }
+        })
+      })
+      const t0 = performance.now()
+      const status = await cluster.post(origin, '/v1/instances', {
+        service,
+        address: '127.0.0.1',
+        port: 10_000 + t,
+      })
+      if (status !== 201) throw new Error(`registration answered ${status}`)
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), TRIAL_TIMEOUT_MS))
+      if ((await Promise.race([done, timeout])) === 'timeout') {
+        emit({
+          figure: 'trial_timeout',
+          value: seen.size,
+          unit: 'agents reached',
+          system: 'grapevine',
+          n,
+          trial: t,
+        })
+        times.push(TRIAL_TIMEOUT_MS)
+        continue
+      }
+      times.push(last - t0)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return times
+  } finally {
+    await cluster.stop()
+  }
+}
+
+async function serf(n: number, basePort: number): Promise<number[]> {
+  const nodes = await startSerfCluster(n, basePort, 'lan')
+  try {
+    const times: number[] = []
+    const listeners = new Set<(agent: number, name: string, at: number) => void>()
+    await Promise.all(
+      nodes.map((node, i) =>
+        node.rpc?.stream('user', (e) => {
+          const at = performance.now()
+          for (const l of listeners) l(i, String(e.Name), at)
+        }),
+      ),
+    )
+    for (let t = 0; t < TRIALS; t++) {
+      const name = `probe-${n}-${t}`
+      const origin = Math.floor(random() * n)
+      const seen = new Set<number>()
+      let last = 0
+      const done = new Promise<void>((resolve) => {
+        const l = (agent: number, got: string, at: number) => {
+          if (got !== name || seen.has(agent)) return
+          seen.add(agent)
+          last = at
+          if (seen.size === n) {
+            listeners.delete(l)
+            resolve()
+          }
+        }
+        listeners.add(l)
+      })
+      const t0 = performance.now()
+      await nodes[origin]?.rpc?.event(name, 'x')
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), TRIAL_TIMEOUT_MS))
+      if ((await Promise.race([done, timeout])) === 'timeout') {
+        emit({
+          figure: 'trial_timeout',
+          value: seen.size,
+          unit: 'agents reached',
+          system: 'serf',
+          n,
+          trial: t,
+        })
+        times.push(TRIAL_TIMEOUT_MS)
+        continue
+      }
+      times.push(last - t0)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return times
+  } finally {
+    await stopSerfCluster(nodes)
+  }
+}
+
+emit({
+  note: `Propagation to all N agents, ${TRIALS} trials per N, agents as separate processes on 127.0.0.1 (Grapevine: preset lan, mDNS off, --join; Serf: -profile=lan). Grapevine registers an instance over HTTP and times its arrival on every agent's /v1/watch stream; Serf fires a user event (coalesce off) over RPC and times its arrival on every agent's RPC event stream. Serf measured right after Grapevine at the same N.`,
+})
+let port = 24_000
+for (const n of SIZES) {
+  const g = await grapevine(n)
+  const s = await serf(n, port)
+  port += 2 * n + 10
+  const gMed = percentile(g, 50)
+  const gP99 = percentile(g, 99)
+  const sMed = percentile(s, 50)
+  const sP99 = percentile(s, 99)
+  emit({ figure: 'median_ms', value: Number(gMed.toFixed(1)), unit: 'ms', system: 'grapevine', n })
+  emit({
+    figure: 'p99_ms',
+    value: Number(gP99.toFixed(1)),
+    unit: 'ms',
+    system: 'grapevine',
+    n,
+    goal: `< Serf median (${sMed.toFixed(1)} ms)`,
+    met: gP99 < sMed,
+  })
+  emit({ figure: 'median_ms', value: Number(sMed.toFixed(1)), unit: 'ms', system: 'serf', n })
+  emit({ figure: 'p99_ms', value: Number(sP99.toFixed(1)), unit: 'ms', system: 'serf', n })
+  emit({ figure: 'serf_median_over_grapevine_median', value: Number((sMed / gMed).toFixed(2)), unit: 'x', n })
+}
