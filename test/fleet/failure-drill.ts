@@ -70,7 +70,9 @@ export async function runFailureDrill(t: TestContext, f: AgentFleet, drill: Fail
 
   const t1 = performance.now()
   await drill.recover(victim)
+  // A restart includes starting Node itself; the bound is on the agent, from ready to back.
   const recovered = performance.now() - t1
+  const t2 = performance.now()
   assert.equal(victim.peerId, peerIdBefore, 'same identity after recovery')
   const listing = await waitFor(
     `${victim.name} back with its instances, once each, on every agent`,
@@ -87,13 +89,13 @@ export async function runFailureDrill(t: TestContext, f: AgentFleet, drill: Fail
     },
     { timeoutMs: BOUNDS.returnMs, intervalMs: 100 },
   )
-  const back = performance.now() - t1
+  const back = performance.now() - t2
   const keys = listing.split('\n').map((l) => l.split(' ')[0])
   assert.equal(new Set(keys).size, keys.length, `no duplicate records:\n${listing}`)
   assert.equal(keys.length, others.length + ids.length)
   t.diagnostic(
     `${drill.what}: critical everywhere after ${Math.round(critical)} ms (bound ${BOUNDS.failureMs}), ` +
       `gone after ${Math.round(gone)} ms (bound ${BOUNDS.failureMs + BOUNDS.reapMs}), ` +
-      `back after ${Math.round(back)} ms (bound ${BOUNDS.returnMs}; ${Math.round(recovered)} ms of it to recover)`,
+      `back everywhere ${Math.round(back)} ms after recovery (bound ${BOUNDS.returnMs}; recovery itself ${Math.round(recovered)} ms)`,
   )
 }

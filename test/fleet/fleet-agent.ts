@@ -41,7 +41,9 @@ export interface InstanceAnswer {
  * while the working tree is being edited).
  */
 const AGENT_ROOT = process.env.GV_FLEET_AGENT_ROOT ?? REPO_ROOT
-const AGENT_BIN = join(AGENT_ROOT, 'agent', 'cli', 'bin.ts')
+/** `node agent/cli/bin.ts agent`: the Docker image's entrypoint is this same command. */
+export const AGENT_ENTRY = ['agent/cli/bin.ts', 'agent'] as const
+const AGENT_BIN = join(AGENT_ROOT, AGENT_ENTRY[0])
 
 export const HTTP_PORT = 8500
 export const DNS_PORT = 8600
@@ -79,7 +81,7 @@ export class FleetAgent {
     const argv = [
       NODE_BIN,
       AGENT_BIN,
-      'agent',
+      AGENT_ENTRY[1],
       '--preset',
       'local',
       '--mdns',

@@ -54,6 +54,7 @@ test('stall: SIGSTOP 3 s then SIGCONT, zero false positives anywhere', async (t)
 
   victim.process.signal('SIGSTOP')
   const stoppedAt = performance.now()
+  const stoppedWall = Date.now()
   await delay(BOUNDS.stallMs) // the deliberate stall window
   victim.process.signal('SIGCONT')
   const resumedAt = performance.now()
@@ -90,10 +91,23 @@ test('stall: SIGSTOP 3 s then SIGCONT, zero false positives anywhere', async (t)
     }
   }
   const peerNames = new Map(f.agents.map((a) => [a.peerId, a.name]))
+  const evidence: string[] = []
   for (const a of f.agents) {
     for (const l of a.logs((x) => x.msg === 'member state changed' && x.state === 'unreachable')) {
       const who = peerNames.get(l.origin as string) ?? String(l.origin)
-      if (who !== victim.name) falsePositives.push(`${a.name} logged ${who} unreachable`)
+      if (who === victim.name) continue
+      falsePositives.push(`${a.name} logged ${who} unreachable at +${Number(l.time) - stoppedWall} ms`)
+      // What the observer and the accused were doing around then, for the report.
+      for (const b of [a, f.agents.find((x) => x.name === who)!]) {
+        for (const x of b.logs(
+          (y) => y.component === 'gossip' && Math.abs(Number(y.time) - Number(l.time)) < 3_000,
+        )) {
+          const { level: _l, pid: _p, component: _c, time, ...rest } = x
+          evidence.push(
+            `  ${b.name} +${Number(time) - stoppedWall} ms ${JSON.stringify({ ...rest, origin: peerNames.get(rest.origin as string) ?? rest.origin })}`,
+          )
+        }
+      }
     }
   }
   t.diagnostic(
@@ -101,6 +115,6 @@ test('stall: SIGSTOP 3 s then SIGCONT, zero false positives anywhere', async (t)
       `non-stalled member ${suspects}; stalled agent seen unreachable by others: ${victimUnreachable}; ` +
       `all alive again ${Math.round(settledAt - resumedAt)} ms after SIGCONT`,
   )
-  assert.deepEqual(falsePositives, [])
+  assert.deepEqual(falsePositives, [], `evidence (times from SIGSTOP):\n${evidence.join('\n')}`)
   assert.ok(count(victim.name, resumedAt) >= 10, 'the stalled agent answered after it resumed')
 })
