@@ -59,7 +59,18 @@ export class CourierClient {
   }
 
   async request(method: string, url: string, body?: unknown, timeoutMs = 5_000): Promise<CourierAnswer> {
-    await this.ready
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`courier in ${this.process.ns} not ready:\n${this.process.tail()}`)),
+        15_000,
+      )
+    })
+    try {
+      await Promise.race([this.ready, late])
+    } finally {
+      clearTimeout(timer)
+    }
     const id = this.nextId++
     const line = JSON.stringify({
       id,

@@ -73,6 +73,11 @@ export class Fleet {
 
   /** Builds the switch and `count` hosts (h1..hN). Sweeps namespaces left by crashed runs first. */
   static create(count: number): Fleet {
+    if (process.getuid?.() !== 0) {
+      throw new Error(
+        'fleet tests build network namespaces and need root (and iproute2); run `npm run test:fleet` as root',
+      )
+    }
     sweepStaleNamespaces()
     const fleet = new Fleet(process.pid)
     try {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { after, before, test } from 'node:test'
 import { waitFor } from '../helpers/wait-for.ts'
 import { Fleet, type Host, NODE_BIN } from './fleet.ts'
@@ -13,6 +13,7 @@ import { sweepStaleNamespaces } from './sweep.ts'
  * leaves no namespace, no process, and the machine's own namespace exactly as it was.
  */
 const ECHO = new URL('./echo-server.ts', import.meta.url).pathname
+const SIGNAL_CHILD = new URL('./signal-child.ts', import.meta.url).pathname
 
 let fleet: Fleet
 let rootBefore: string
@@ -84,6 +85,43 @@ test('teardown kills every process, deletes every namespace, leaves the root nam
   }
   assert.equal(rootSnapshot(), rootBefore)
 })
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`a ${signal} to the test process tears its fleet down`, async () => {
+    const child = spawn(NODE_BIN, [SIGNAL_CHILD], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+    })
+    const exited = new Promise<number | string | null>((r) => child.once('exit', (c, s) => r(c ?? s)))
+    const info = await waitFor(
+      'the child fleet',
+      () => {
+        const line = out.split('\n').find((l) => l.startsWith('{'))
+        return line === undefined ? undefined : (JSON.parse(line) as { prefix: string; pids: number[] })
+      },
+      { timeoutMs: 20_000 },
+    )
+    assert.equal(info.pids.length, 2)
+    assert.equal(listFleetNamespaces().filter((n) => n.name.startsWith(info.prefix)).length, 3)
+    child.kill(signal)
+    assert.equal(await exited, signal === 'SIGINT' ? 130 : 143)
+    assert.deepEqual(
+      listFleetNamespaces().filter((n) => n.name.startsWith(info.prefix)),
+      [],
+    )
+    for (const pid of info.pids) await waitFor(`pid ${pid} gone`, () => !isAlive(pid))
+  })
+}
 
 test('the sweep removes namespaces of dead runs (and their processes) and nothing else', async () => {
   const dead = spawnSync(NODE_BIN, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
