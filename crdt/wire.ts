@@ -80,22 +80,22 @@ const EntriesBody = Type.Object(
   },
   { additionalProperties: false },
 )
+const MAX_DIGEST_ORIGINS = 100_000
+
+const OriginLine = Type.Object(
+  {
+    origin: Type.String({ pattern: PEER_ID_PATTERN }),
+    max: WireHlc,
+    count: Counter,
+    sum: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+  },
+  { additionalProperties: false },
+)
 const DigestBody = Type.Object(
   {
     v: Type.Literal(1),
     kind: Type.Literal('digest'),
-    origins: Type.Array(
-      Type.Object(
-        {
-          origin: Type.String({ pattern: PEER_ID_PATTERN }),
-          max: WireHlc,
-          count: Counter,
-          sum: Type.String({ pattern: '^[0-9a-f]{16}$' }),
-        },
-        { additionalProperties: false },
-      ),
-      { maxItems: 100_000 },
-    ),
+    origins: Type.Array(OriginLine, { maxItems: MAX_DIGEST_ORIGINS }),
   },
   { additionalProperties: false },
 )
@@ -113,6 +113,8 @@ const HeartbeatBody = Type.Object(
   { additionalProperties: false },
 )
 
+const checkEntry = Compile(EntryWireSchema)
+const checkOriginLine = Compile(OriginLine)
 const checkEntries = Compile(EntriesBody)
 const checkDigest = Compile(DigestBody)
 const checkEnd = Compile(EndBody)
@@ -149,19 +151,92 @@ export function encodeFrame(frame: Frame): Uint8Array {
   }
 }
 
-function firstError(
-  validator: { Errors(value: unknown): Iterable<{ instancePath: string; message: string }> },
-  value: unknown,
-  kind: string,
+interface Validator {
+  Check(value: unknown): boolean
+  Errors(value: unknown): Iterable<{ instancePath: string; message: string }>
+}
+
+/** The fields each envelope may have. */
+const FIELDS: Readonly<Record<FrameKind, readonly string[]>> = {
+  delta: ['v', 'kind', 'entries'],
+  entries: ['v', 'kind', 'entries'],
+  digest: ['v', 'kind', 'origins'],
+  end: ['v', 'kind'],
+  heartbeat: ['v', 'kind', 'incarnation', 'seq'],
+}
+
+/** A JSON Pointer segment, shortened (a hostile property name can be a megabyte long). */
+function pointer(key: string | number): string {
+  const s = String(key).replaceAll('~', '~0').replaceAll('/', '~1')
+  return `/${s.length > 64 ? `${s.slice(0, 61)}...` : s}`
+}
+
+/** The envelope's own fields, checked by hand: cheap even for a frame with 100,000 extra fields. */
+function envelopeError(raw: Record<string, unknown>, kind: FrameKind): WireError | undefined {
+  const allowed = FIELDS[kind]
+  for (const k in raw) {
+    if (Object.hasOwn(raw, k) && !allowed.includes(k)) {
+      return { type: 'invalid', kind, path: pointer(k), detail: 'unexpected property' }
+    }
+  }
+  for (const k of allowed) {
+    if (!Object.hasOwn(raw, k)) return { type: 'invalid', kind, path: '/', detail: `must have property ${k}` }
+  }
+  return undefined
+}
+
+/** True when `value` holds at most `budget` values in all. Stops early; never recurses. */
+function isSmall(value: unknown, budget = 2_000): boolean {
+  const stack: unknown[] = [value]
+  let left = budget
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (--left < 0) return false
+    if (v === null || typeof v !== 'object') continue
+    const children = Array.isArray(v) ? v : Object.values(v)
+    if (children.length > left) return false
+    for (const c of children) stack.push(c)
+  }
+  return true
+}
+
+/**
+ * The first schema error in `value`, with its path under `prefix`. TypeBox's `Errors` walks the
+ * whole value eagerly (about a second for a hostile megabyte), so it only runs on small values;
+ * for a large one the answer names the place but not the detail.
+ */
+function firstError(validator: Validator, value: unknown, kind: string, prefix = ''): WireError {
+  if (isSmall(value)) {
+    for (const e of validator.Errors(value)) {
+      return { type: 'invalid', kind, path: prefix + e.instancePath || '/', detail: e.message }
+    }
+  }
+  return { type: 'invalid', kind, path: prefix || '/', detail: 'does not match the schema' }
+}
+
+/** Why a list frame failed: its list is not a bounded array, or its first bad item. */
+function listError(
+  raw: Record<string, unknown>,
+  kind: FrameKind,
+  field: 'entries' | 'origins',
+  item: Validator,
+  maxItems: number,
 ): WireError {
-  for (const e of validator.Errors(value)) {
-    return { type: 'invalid', kind, path: e.instancePath || '/', detail: e.message }
+  const list = raw[field]
+  if (!Array.isArray(list)) return { type: 'invalid', kind, path: pointer(field), detail: 'must be an array' }
+  if (list.length > maxItems) {
+    return { type: 'invalid', kind, path: pointer(field), detail: `must have at most ${maxItems} items` }
+  }
+  for (let i = 0; i < list.length; i++) {
+    if (!item.Check(list[i])) return firstError(item, list[i], kind, `${pointer(field)}/${i}`)
   }
   return { type: 'invalid', kind, path: '/', detail: 'does not match the schema' }
 }
 
 function decodeEntries(raw: unknown, kind: 'delta' | 'entries'): Result<Frame, WireError> {
-  if (!checkEntries.Check(raw)) return err(firstError(checkEntries, raw, kind))
+  if (!checkEntries.Check(raw)) {
+    return err(listError(raw as Record<string, unknown>, kind, 'entries', checkEntry, MAX_ENTRIES_PER_FRAME))
+  }
   const wires = (raw as { entries: EntryWire[] }).entries
   const entries: Entry[] = []
   for (const wire of wires) {
@@ -174,6 +249,16 @@ function decodeEntries(raw: unknown, kind: 'delta' | 'entries'): Result<Frame, W
     entries.push(entryFromWire(wire))
   }
   return ok({ v: 1, kind, entries })
+}
+
+/**
+ * What an error may repeat of the sender's input: a number, boolean or null as it came, anything
+ * else as a short string. A hostile frame's 400,000-deep array must not reach a logger.
+ */
+function echo(value: unknown): unknown {
+  if (value === null || typeof value === 'number' || typeof value === 'boolean' || value === undefined)
+    return value
+  return printable(value)
 }
 
 /** Decode one frame. Total: never throws, whatever the bytes. */
@@ -192,13 +277,21 @@ export function decodeFrame(
     return err({ type: 'not-json', detail: 'a frame is a JSON object' })
   }
   const envelope = raw as { v?: unknown; kind?: unknown }
-  if (envelope.v !== WIRE_VERSION) return err({ type: 'unsupported-version', version: envelope.v })
+  if (envelope.v !== WIRE_VERSION) return err({ type: 'unsupported-version', version: echo(envelope.v) })
+  if (typeof envelope.kind === 'string' && Object.hasOwn(FIELDS, envelope.kind)) {
+    const bad = envelopeError(raw as Record<string, unknown>, envelope.kind as FrameKind)
+    if (bad !== undefined) return err(bad)
+  }
   switch (envelope.kind) {
     case 'delta':
     case 'entries':
       return decodeEntries(raw, envelope.kind)
     case 'digest': {
-      if (!checkDigest.Check(raw)) return err(firstError(checkDigest, raw, 'digest'))
+      if (!checkDigest.Check(raw)) {
+        return err(
+          listError(raw as Record<string, unknown>, 'digest', 'origins', checkOriginLine, MAX_DIGEST_ORIGINS),
+        )
+      }
       const digest = new Map<string, OriginDigest>()
       for (const o of (raw as { origins: ReturnType<typeof digestToWire> }).origins) {
         digest.set(o.origin, { max: { wall: o.max[0], count: o.max[1] }, count: o.count, sum: o.sum })
@@ -213,7 +306,7 @@ export function decodeFrame(
       return ok({ v: 1, kind: 'heartbeat', incarnation: hb.incarnation, seq: hb.seq })
     }
     default:
-      return err({ type: 'unknown-kind', kind: envelope.kind })
+      return err({ type: 'unknown-kind', kind: echo(envelope.kind) })
   }
 }
 

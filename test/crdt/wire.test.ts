@@ -186,6 +186,107 @@ describe('decodeFrame errors', () => {
     assert.equal(!r.ok && r.error.type === 'invalid' && r.error.path, '/seq')
   })
 
+  const located: Array<[string, string, string, RegExp]> = [
+    [
+      'an extra envelope field',
+      JSON.stringify({ v: 1, kind: 'end', extra: 1 }),
+      '/extra',
+      /unexpected property/,
+    ],
+    [
+      '60,000 extra envelope fields (checked by hand, not by the schema)',
+      `{"v":1,"kind":"end",${Array.from({ length: 60_000 }, (_, i) => `"k${i}":1`).join(',')}}`,
+      '/k0',
+      /unexpected property/,
+    ],
+    [
+      'a field name with / and ~ (JSON Pointer escaped)',
+      '{"v":1,"kind":"end","a/b~c":1}',
+      '/a~1b~0c',
+      /unexpected/,
+    ],
+    ['a missing envelope field', '{"v":1,"kind":"heartbeat","seq":1}', '/', /must have property incarnation/],
+    ['entries not an array', '{"v":1,"kind":"delta","entries":{}}', '/entries', /must be an array/],
+    [
+      'more entries than a frame may hold',
+      `{"v":1,"kind":"delta","entries":[${Array.from({ length: 20_001 }, () => '{}').join(',')}]}`,
+      '/entries',
+      /at most 20000 items/,
+    ],
+    [
+      'the first bad entry, by index',
+      JSON.stringify({
+        v: 1,
+        kind: 'entries',
+        entries: [
+          { key: `node/${PEER_A}`, origin: PEER_A, hlc: [T0, 0], value: null },
+          { key: `node/${PEER_A}`, origin: PEER_A, hlc: [T0, 'x'], value: null },
+        ],
+      }),
+      '/entries/1/hlc/1',
+      /integer/,
+    ],
+    [
+      'a huge bad entry: located, not walked',
+      JSON.stringify({
+        v: 1,
+        kind: 'delta',
+        entries: [
+          {
+            key: `node/${PEER_A}`,
+            origin: PEER_A,
+            hlc: [T0, 0],
+            value: Array.from({ length: 5_000 }, () => 1),
+          },
+        ],
+      }),
+      '/entries/0',
+      /does not match the schema/,
+    ],
+    [
+      'the first bad digest line',
+      JSON.stringify({
+        v: 1,
+        kind: 'digest',
+        origins: [
+          { origin: PEER_A, max: [1, 0], count: 1, sum: '0000000000000000' },
+          { origin: PEER_B, max: [1, 0], count: -1, sum: '0000000000000000' },
+        ],
+      }),
+      '/origins/1/count',
+      /minimum|>=/,
+    ],
+  ]
+  for (const [name, text, path, detail] of located) {
+    it(`names the place: ${name}`, () => {
+      const r = decodeFrame(bytes(text))
+      assert.equal(r.ok, false)
+      if (r.ok || r.error.type !== 'invalid') return assert.fail(JSON.stringify(r))
+      assert.equal(r.error.path, path)
+      assert.match(r.error.detail, detail)
+    })
+  }
+
+  it('truncates a hostile field name in the path', () => {
+    const r = decodeFrame(bytes(`{"v":1,"kind":"end","${'x'.repeat(10_000)}":1}`))
+    assert.equal(!r.ok && r.error.type === 'invalid' && r.error.path.length, 65)
+  })
+
+  it('repeats numbers, booleans and null from the sender as they came, anything else as a short string', () => {
+    const version = (v: string) => {
+      const r = decodeFrame(bytes(`{"v":${v},"kind":"end"}`))
+      return !r.ok && r.error.type === 'unsupported-version' ? r.error.version : 'decoded'
+    }
+    assert.equal(version('2'), 2)
+    assert.equal(version('null'), null)
+    assert.equal(version('true'), true)
+    assert.equal(version('"1"'), '1')
+    assert.equal(version('[[1]]'), '[[1]]')
+    assert.equal(version(`${'['.repeat(50_000)}${']'.repeat(50_000)}`), 'an array')
+    const r = decodeFrame(bytes(`{"v":1,"kind":"${'k'.repeat(1000)}"}`))
+    assert.equal(!r.ok && r.error.type === 'unknown-kind' && String(r.error.kind).length, 64)
+  })
+
   it('a deeply nested document is an error, not a stack overflow', () => {
     const deep = `{"v":1,"kind":"delta","entries":${'['.repeat(100_000)}${']'.repeat(100_000)}}`
     const r = decodeFrame(bytes(deep))
