@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { compareEntries } from '../../crdt/entry.ts'
 import {
   compareHlc,
   HLC_MAX_COUNT,
@@ -13,7 +14,7 @@ import {
   tickHlc,
 } from '../../crdt/hlc.ts'
 import { FakeClock } from '../helpers/fake-clock.ts'
-import { hlc } from './fixtures.ts'
+import { hlc, node, PEER_A, PEER_B } from './fixtures.ts'
 
 const MAX = HLC_MAX_COUNT
 
@@ -171,9 +172,15 @@ describe('HybridClock', () => {
     assert.deepEqual(hc.peek(), hlc(10_000, 0))
   })
 
-  it('two nodes ticking in the same millisecond can issue equal HLCs (the origin breaks the tie)', () => {
+  it('two nodes ticking in the same millisecond can issue equal HLCs; the origin breaks the tie', () => {
     const a = new HybridClock(() => 10_000, 1000)
     const b = new HybridClock(() => 10_000, 1000)
-    assert.equal(compareHlc(a.tick(), b.tick()), 0)
+    const ha = a.tick()
+    const hb = b.tick()
+    assert.equal(compareHlc(ha, hb), 0)
+    const ea = node(PEER_A, ha)
+    const eb = node(PEER_B, hb)
+    assert.equal(compareEntries(ea, eb), PEER_A < PEER_B ? -1 : 1)
+    assert.equal(compareEntries(eb, ea), PEER_A < PEER_B ? 1 : -1)
   })
 })
