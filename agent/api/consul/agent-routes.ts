@@ -30,6 +30,15 @@ export function parseConsulBool(text: string | undefined, name: string): boolean
   throw new GrapevineError('VALIDATION', `query/${name} must be true or false, not "${text}"`)
 }
 
+const ServiceQuery = Type.Object({
+  ...ConsulQueryFields,
+  hash: Type.Optional(Type.String({ maxLength: 128 })),
+})
+
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16)
+}
+
 function unknownService(id: string): GrapevineError {
   return new GrapevineError(
     'NOT_FOUND',
@@ -98,16 +107,26 @@ export const agentServiceRoutes: FastifyPluginAsyncTypebox<ConsulContext> = asyn
     return out
   })
 
+  const serviceWithHash = (id: string) => {
+    const li = ports.registry.get(id)
+    if (li === undefined) throw unknownService(id)
+    const service = agentService(li.value, c.datacenter)
+    return { ...service, ContentHash: contentHash(service) }
+  }
+
   app.get(
     '/v1/agent/service/:id',
-    { schema: { params: IdParams, querystring: ConsulReadQuery } },
+    { schema: { params: IdParams, querystring: ServiceQuery } },
     async (request, reply) => {
-      await c.blocking.wait(reply, request.query)
-      const li = ports.registry.get(request.params.id)
-      if (li === undefined) throw unknownService(request.params.id)
-      const service = agentService(li.value, c.datacenter)
-      const hash = createHash('sha256').update(JSON.stringify(service)).digest('hex').slice(0, 16)
-      return { ...service, ContentHash: hash }
+      const { hash, ...query } = request.query
+      // Consul blocks this endpoint on ?hash= (the ContentHash last seen) rather than ?index=:
+      // hold while the hash is current, until something changes or `wait` passes.
+      if (hash !== undefined && hash !== '' && serviceWithHash(request.params.id).ContentHash === hash) {
+        await c.blocking.wait(reply, { ...query, index: ports.view().index })
+      } else {
+        await c.blocking.wait(reply, query)
+      }
+      return serviceWithHash(request.params.id)
     },
   )
 

@@ -135,8 +135,11 @@ export function checkFromConsul(
   } else if (c.TTL !== undefined) {
     def.ttl = durationFromConsul(c.TTL)
   }
-  if (c.Interval !== undefined) def.interval = durationFromConsul(c.Interval)
-  if (c.Timeout !== undefined) def.timeout = durationFromConsul(c.Timeout)
+  // Consul ignores Interval and Timeout on TTL checks; clients send them anyway.
+  if (def.type !== 'ttl') {
+    if (c.Interval !== undefined) def.interval = durationFromConsul(c.Interval)
+    if (c.Timeout !== undefined) def.timeout = durationFromConsul(c.Timeout)
+  }
   if (c.DeregisterCriticalServiceAfter !== undefined) {
     def.deregisterCriticalAfter = durationFromConsul(c.DeregisterCriticalServiceAfter)
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
+import { waitFor } from '../../../helpers/wait-for.ts'
 import { buildTestApi, json, type TestApi } from '../setup.ts'
 
 let t: TestApi
@@ -104,6 +105,24 @@ describe('consul agent service routes', () => {
     const missing = await t.app.inject({ method: 'GET', url: '/v1/agent/service/nope' })
     assert.equal(missing.statusCode, 404)
     assert.match(missing.body, /Unknown service ID "nope"/)
+  })
+
+  it('GET /v1/agent/service/:id?hash= blocks while the ContentHash is current', async () => {
+    t = buildTestApi()
+    await register(web)
+    const first = json(await t.app.inject({ method: 'GET', url: '/v1/agent/service/web1' }))
+    const held = t.app.inject({
+      method: 'GET',
+      url: `/v1/agent/service/web1?hash=${first.ContentHash}&wait=30s`,
+    })
+    await waitFor('the query to be held', () => t.ports.waiting === 1)
+    await register({ ...web, Port: 9090 })
+    const res = await held
+    assert.equal(res.statusCode, 200)
+    assert.equal(json(res).Port, 9090)
+    assert.notEqual(json(res).ContentHash, first.ContentHash)
+    const stale = await t.app.inject({ method: 'GET', url: '/v1/agent/service/web1?hash=0000&wait=30s' })
+    assert.equal(stale.statusCode, 200, 'an old hash answers at once')
   })
 
   it('deregisters with PUT and with the GET form, percent-encoded ids decoded', async () => {

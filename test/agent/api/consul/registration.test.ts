@@ -199,6 +199,11 @@ describe('registrationFromConsul', () => {
     ])
   })
 
+  it('drops Interval and Timeout on TTL checks, as Consul ignores them', () => {
+    const v = ok({ Name: 'a', Check: { TTL: '10s', Interval: '5s', Timeout: '1s' } })
+    assert.deepEqual(v.checks?.[0], { id: 'service:a', name: "Service 'a' check", type: 'ttl', ttl: '10s' })
+  })
+
   it('converts Consul durations: numbers are nanoseconds, "0" is zero', () => {
     assert.equal(durationFromConsul(1_500_000_000), 1500)
     assert.equal(durationFromConsul('0'), 0)
