@@ -118,9 +118,17 @@ export async function startFleet(n: number, opts: FleetOptions = {}): Promise<Te
   const rest = await Promise.all(
     Array.from({ length: n - 1 }, (_, i) => createAgent(`agent-${i + 1}`, opts, join)),
   )
-  // Bounded dial concurrency: start in groups of 16 (LIBP2P-NOTES.md §3).
+  // Bounded dial concurrency (LIBP2P-NOTES.md §3): start 16 at a time, each group once connected.
   for (let i = 0; i < rest.length; i += 16) {
-    await Promise.all(rest.slice(i, i + 16).map((a) => a.gossip.start()))
+    const group = rest.slice(i, i + 16)
+    await Promise.all(group.map((a) => a.gossip.start()))
+    await waitFor(
+      `agents ${i + 1}..${i + group.length} connected`,
+      () => group.every((a) => a.gossip.peers().length > 0),
+      {
+        timeoutMs: 30_000,
+      },
+    )
   }
   return [seed, ...rest]
 }
