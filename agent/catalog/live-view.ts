@@ -86,6 +86,7 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
     state: MemberState | 'reaped',
     previous: MemberState | 'reaped' | undefined,
   ): void {
+    const before = this.instancesOfOrigin(origin)
     const index = this.bump()
     const node = this.c.store.get(`node/${origin}`)?.value
     const name = node?.kind === 'node' ? node.name : origin
@@ -102,13 +103,48 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
       state: state === 'reaped' ? 'left' : state,
       index,
     } as WatchEvent)
+    this.emitInstanceDiff(origin, before, index)
+  }
+
+  /** The instances of one origin as answers show them now. */
+  private instancesOfOrigin(origin: string): Map<string, InstanceView> {
+    const out = new Map<string, InstanceView>()
+    for (const iv of this.view().instances()) if (iv.origin === origin) out.set(iv.key, iv)
+    return out
+  }
+
+  /**
+   * A node's liveness or its node record changes the health answers give for all of its
+   * instances without any instance record changing: tell watchers per instance, as if it had.
+   */
+  private emitInstanceDiff(origin: string, before: Map<string, InstanceView>, index: number): void {
+    const after = this.instancesOfOrigin(origin)
+    for (const [key, iv] of after) {
+      const old = before.get(key)
+      const service = iv.instance.service
+      if (old === undefined)
+        this.emit('watch', { type: 'registered', service, instanceKey: key, health: iv.health, index })
+      else if (old.health !== iv.health)
+        this.emit('watch', { type: 'health-changed', service, instanceKey: key, health: iv.health, index })
+    }
+    for (const [key, old] of before) {
+      if (!after.has(key))
+        this.emit('watch', { type: 'removed', service: old.instance.service, instanceKey: key, index })
+    }
   }
 
   private applyChanges(changes: readonly AppliedChange[]): void {
+    const nodeOrigins = [
+      ...new Set(
+        changes.filter((c) => parseKey(c.current.key)?.kind === 'node').map((c) => c.current.origin),
+      ),
+    ]
+    const before = new Map(nodeOrigins.map((o) => [o, this.instancesOfOrigin(o)]))
     const index = this.bump()
     for (const { previous, current } of changes) {
       const parsed = parseKey(current.key)
       if (parsed?.kind !== 'inst') continue
+      if (nodeOrigins.includes(current.origin)) continue
       const before = previous?.value?.kind === 'instance' ? previous.value : undefined
       const after = current.value?.kind === 'instance' ? current.value : undefined
       const service = (after ?? before)?.service
@@ -124,6 +160,7 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
           : { type, service, instanceKey: current.key, health: after.health, index }
       this.emit('watch', event)
     }
+    for (const origin of nodeOrigins) this.emitInstanceDiff(origin, before.get(origin) ?? new Map(), index)
   }
 
   /** The current snapshot (rebuilt only after a change). */

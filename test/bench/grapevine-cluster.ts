@@ -12,25 +12,28 @@ export interface WatchedEvent {
   readonly data: Record<string, unknown>
 }
 
+const COMMON = [
+  '--no-mdns',
+  '--listen',
+  '/ip4/127.0.0.1/tcp/0',
+  '--http',
+  '127.0.0.1:0',
+  '--dns',
+  '127.0.0.1:0',
+]
+
 export class GrapevineCluster {
   readonly agents: AgentProcess[] = []
   private readonly controllers: AbortController[] = []
   private readonly listeners = new Set<(e: WatchedEvent) => void>()
+  private readonly retired: AgentProcess[] = []
 
   static async start(
     n: number,
     opts: { preset: 'lan' | 'local'; random: () => number; concurrency?: number },
   ): Promise<GrapevineCluster> {
     const c = new GrapevineCluster()
-    const common = [
-      '--no-mdns',
-      '--listen',
-      '/ip4/127.0.0.1/tcp/0',
-      '--http',
-      '127.0.0.1:0',
-      '--dns',
-      '127.0.0.1:0',
-    ]
+    const common = COMMON
     const first = new AgentProcess(`bench-0`)
     c.agents.push(first)
     await first.start(common, { preset: opts.preset, timeoutMs: 60_000 })
@@ -74,39 +77,53 @@ export class GrapevineCluster {
 
   /** Open one SSE stream per agent; events go to `onEvent` listeners with their arrival time. */
   async watch(): Promise<void> {
-    await Promise.all(
-      this.agents.map(async (a, i) => {
-        const ctl = new AbortController()
-        this.controllers.push(ctl)
-        const res = await fetch(`http://${a.info?.http}/v1/watch`, {
-          signal: ctl.signal,
-          headers: { accept: 'text/event-stream' },
-        })
-        const decoder = new TextDecoder()
-        let buf = ''
-        void (async () => {
-          try {
-            for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-              const at = performance.now()
-              buf += decoder.decode(chunk, { stream: true })
-              let end = buf.indexOf('\n\n')
-              while (end >= 0) {
-                const block = buf.slice(0, end)
-                buf = buf.slice(end + 2)
-                const data = block.split('\n').find((l) => l.startsWith('data: '))
-                if (data !== undefined) {
-                  const parsed = JSON.parse(data.slice(6)) as Record<string, unknown>
-                  for (const l of this.listeners) l({ at, agent: i, type: String(parsed.type), data: parsed })
-                }
-                end = buf.indexOf('\n\n')
-              }
+    await Promise.all(this.agents.map((_a, i) => this.watchOne(i)))
+  }
+
+  /** (Re)open the SSE stream of agent `i`. */
+  async watchOne(i: number): Promise<void> {
+    const a = this.agents[i] as AgentProcess
+    const ctl = new AbortController()
+    this.controllers.push(ctl)
+    const res = await fetch(`http://${a.info?.http}/v1/watch`, {
+      signal: ctl.signal,
+      headers: { accept: 'text/event-stream' },
+    })
+    const decoder = new TextDecoder()
+    let buf = ''
+    void (async () => {
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          const at = performance.now()
+          buf += decoder.decode(chunk, { stream: true })
+          let end = buf.indexOf('\n\n')
+          while (end >= 0) {
+            const block = buf.slice(0, end)
+            buf = buf.slice(end + 2)
+            const data = block.split('\n').find((l) => l.startsWith('data: '))
+            if (data !== undefined) {
+              const parsed = JSON.parse(data.slice(6)) as Record<string, unknown>
+              for (const l of this.listeners) l({ at, agent: i, type: String(parsed.type), data: parsed })
             }
-          } catch {
-            // aborted or agent gone
+            end = buf.indexOf('\n\n')
           }
-        })()
-      }),
-    )
+        }
+      } catch {
+        // aborted or agent gone
+      }
+    })()
+  }
+
+  /** Start agent `i` again on its data dir (after a kill), joining the first live agent. */
+  async restart(i: number, preset: 'lan' | 'local'): Promise<void> {
+    const old = this.agents[i] as AgentProcess
+    const join = this.agents.find(
+      (a, j) => j !== i && a.info !== undefined && a.pid !== undefined,
+    ) as AgentProcess
+    const again = new AgentProcess(old.name, old.dataDir)
+    this.retired.push(old)
+    this.agents[i] = again
+    await again.start([...COMMON, '--join', join.joinAddr()], { preset, timeoutMs: 60_000 })
   }
 
   onEvent(listener: (e: WatchedEvent) => void): () => void {
@@ -128,7 +145,7 @@ export class GrapevineCluster {
 
   async stop(): Promise<void> {
     for (const c of this.controllers) c.abort()
-    await Promise.all(this.agents.map((a) => a.cleanup()))
+    await Promise.all([...this.agents, ...this.retired].map((a) => a.cleanup()))
   }
 }
 

@@ -70,3 +70,56 @@ export async function stopSerfCluster(nodes: readonly SerfNode[]): Promise<void>
     }
   }
 }
+
+/** Start node `i` again (after a kill) joining another live node; reconnects its RPC. */
+export async function restartSerfNode(
+  nodes: SerfNode[],
+  i: number,
+  profile: 'lan' | 'local' = 'lan',
+): Promise<SerfNode> {
+  const old = nodes[i] as SerfNode
+  old.rpc?.close()
+  const peer = nodes.find(
+    (x, j) => j !== i && x.child.exitCode === null && x.child.signalCode === null,
+  ) as SerfNode
+  const child = spawn(
+    'serf',
+    [
+      'agent',
+      `-node=${old.name}`,
+      `-bind=${old.bind}`,
+      `-rpc-addr=${old.rpcAddr}`,
+      `-profile=${profile}`,
+      '-log-level=err',
+      `-join=${peer.bind}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  const node: SerfNode = { name: old.name, bind: old.bind, rpcAddr: old.rpcAddr, child }
+  const deadline = performance.now() + 30_000
+  for (;;) {
+    try {
+      node.rpc = await SerfRpc.connect(node.rpcAddr)
+      break
+    } catch (e) {
+      if (performance.now() > deadline)
+        throw new Error(`serf ${node.name} RPC not up after restart: ${(e as Error).message}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  nodes[i] = node
+  return node
+}
+
+/** Resolves once every live node lists all nodes alive. */
+export async function waitSerfFormed(nodes: readonly SerfNode[], timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const counts = await Promise.all(
+      nodes.map(async (x) => (await (x.rpc as SerfRpc).members()).filter((m) => m.Status === 'alive').length),
+    )
+    if (counts.every((c) => c === nodes.length)) return
+    if (performance.now() > deadline) throw new Error(`serf cluster did not re-form: ${counts.join(',')}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}

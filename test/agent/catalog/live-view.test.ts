@@ -129,6 +129,17 @@ describe('LiveView', () => {
     assert.equal(health(), 'maintenance')
     t.fromRemote(nodeKey(t.remote), nodeValue('far', { status: 'left' }))
     assert.equal(health(), undefined)
+    const instanceEvents = t.events
+      .filter((e) => 'service' in e && e.service === 'api')
+      .map((e) => `${e.type}:${'health' in e ? e.health : ''}`)
+    assert.deepEqual(instanceEvents, [
+      'registered:passing',
+      'health-changed:critical',
+      'removed:',
+      'registered:passing',
+      'health-changed:maintenance',
+      'removed:',
+    ])
     const kinds = t.events.map((e) => e.type)
     assert.ok(
       kinds.includes('member-left') && kinds.includes('member-joined') && kinds.includes('member-changed'),

@@ -1,0 +1,198 @@
+/**
+ * `npm run bench -- failure`: time from SIGKILL of one agent until every other agent reports
+ * it failed — Grapevine: the victim's instance turns critical in every other agent's /v1/watch
+ * stream; Serf: every other agent's RPC stream delivers `member-failed` for it. Agents are
+ * separate processes on 127.0.0.1 with default (`lan`) timing; after each trial the victim is
+ * restarted on its data dir and the cluster re-forms. Any other node reported
+ * unreachable/failed at any time is a false positive. Goal: Grapevine's median at most half
+ * of Serf's, and zero false positives.
+ */
+import { seededRandom } from '../helpers/prng.ts'
+import { GrapevineCluster, percentile } from './grapevine-cluster.ts'
+import {
+  restartSerfNode,
+  type SerfNode,
+  startSerfCluster,
+  stopSerfCluster,
+  waitSerfFormed,
+} from './serf-cluster.ts'
+
+const SIZES = (process.env.GV_BENCH_SIZES ?? '5,20').split(',').map(Number)
+const TRIALS = Number(process.env.GV_BENCH_TRIALS ?? 10)
+const TRIAL_TIMEOUT_MS = 30_000
+const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 11))
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ bench: 'failure', ...line })}\n`)
+}
+
+async function grapevine(n: number): Promise<{ times: number[]; falsePositives: number }> {
+  const cluster = await GrapevineCluster.start(n, { preset: 'lan', random })
+  let falsePositives = 0
+  try {
+    await cluster.waitFormed(180_000)
+    await cluster.watch()
+    let victimName = ''
+    cluster.onEvent((e) => {
+      const node = String(e.data.node ?? '')
+      if (e.type.startsWith('member-') && e.data.state === 'unreachable' && node !== victimName)
+        falsePositives++
+    })
+    const times: number[] = []
+    for (let t = 0; t < TRIALS; t++) {
+      const victim = Math.floor(random() * n)
+      const agent = cluster.agents[victim]
+      if (agent === undefined) throw new Error('no victim')
+      victimName = agent.name
+      const service = `victim-${n}-${t}`
+      // Register on the victim and wait until every agent sees it passing.
+      const visible = new Set<number>()
+      const registered = new Promise<void>((resolve) => {
+        const off = cluster.onEvent((e) => {
+          if (e.type === 'registered' && e.data.service === service) visible.add(e.agent)
+          if (visible.size === n) {
+            off()
+            resolve()
+          }
+        })
+      })
+      await cluster.post(victim, '/v1/instances', { service, address: '127.0.0.1', port: 20_000 + t })
+      await Promise.race([registered, new Promise((r) => setTimeout(r, 10_000))])
+      const critical = new Set<number>()
+      let last = 0
+      const detected = new Promise<void>((resolve) => {
+        const off = cluster.onEvent((e) => {
+          if (
+            e.agent === victim ||
+            e.data.service !== service ||
+            e.data.health !== 'critical' ||
+            critical.has(e.agent)
+          )
+            return
+          critical.add(e.agent)
+          last = e.at
+          if (critical.size === n - 1) {
+            off()
+            resolve()
+          }
+        })
+      })
+      const t0 = performance.now()
+      await agent.kill('SIGKILL')
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), TRIAL_TIMEOUT_MS))
+      if ((await Promise.race([detected, timeout])) === 'timeout') {
+        emit({
+          figure: 'trial_timeout',
+          value: critical.size,
+          unit: 'agents reporting',
+          system: 'grapevine',
+          n,
+          trial: t,
+        })
+        times.push(TRIAL_TIMEOUT_MS)
+      } else times.push(last - t0)
+      await cluster.restart(victim, 'lan')
+      await cluster.watchOne(victim)
+      await cluster.waitFormed(120_000)
+      victimName = ''
+    }
+    return { times, falsePositives }
+  } finally {
+    await cluster.stop()
+  }
+}
+
+async function serf(n: number, basePort: number): Promise<{ times: number[]; falsePositives: number }> {
+  const nodes: SerfNode[] = await startSerfCluster(n, basePort, 'lan')
+  let falsePositives = 0
+  let victimName = ''
+  const listeners = new Set<(agent: number, failed: string, at: number) => void>()
+  const subscribe = (i: number) =>
+    nodes[i]?.rpc?.stream('member-failed', (e) => {
+      const at = performance.now()
+      for (const m of e.Members ?? []) {
+        if (m.Name !== victimName) falsePositives++
+        for (const l of listeners) l(i, m.Name, at)
+      }
+    })
+  try {
+    await Promise.all(nodes.map((_x, i) => subscribe(i)))
+    const times: number[] = []
+    for (let t = 0; t < TRIALS; t++) {
+      const victim = Math.floor(random() * n)
+      const node = nodes[victim] as SerfNode
+      victimName = node.name
+      const seen = new Set<number>()
+      let last = 0
+      const detected = new Promise<void>((resolve) => {
+        const l = (agent: number, failed: string, at: number) => {
+          if (agent === victim || failed !== victimName || seen.has(agent)) return
+          seen.add(agent)
+          last = at
+          if (seen.size === n - 1) {
+            listeners.delete(l)
+            resolve()
+          }
+        }
+        listeners.add(l)
+      })
+      const exited = new Promise((r) => node.child.once('exit', r))
+      const t0 = performance.now()
+      node.child.kill('SIGKILL')
+      await exited
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), TRIAL_TIMEOUT_MS))
+      if ((await Promise.race([detected, timeout])) === 'timeout') {
+        emit({
+          figure: 'trial_timeout',
+          value: seen.size,
+          unit: 'agents reporting',
+          system: 'serf',
+          n,
+          trial: t,
+        })
+        times.push(TRIAL_TIMEOUT_MS)
+      } else times.push(last - t0)
+      await restartSerfNode(nodes, victim, 'lan')
+      await subscribe(victim)
+      await waitSerfFormed(nodes, 60_000)
+      victimName = ''
+    }
+    return { times, falsePositives }
+  } finally {
+    await stopSerfCluster(nodes)
+  }
+}
+
+emit({
+  note: `Failure detection after SIGKILL, ${TRIALS} trials per N (a random victim each time, restarted afterwards), agents as separate processes on 127.0.0.1, default lan timing for both. Grapevine: time until the victim's instance is critical on every other agent's /v1/watch stream. Serf: time until every other agent's RPC stream reports member-failed. On loopback a killed process's TCP connections are reset by the kernel at once; Grapevine uses that evidence (then confirms with a failed redial and ping), Serf's probes are mostly UDP, so this favours Grapevine where the kernel can tell — the silent-host drill (test/fleet) covers the case where it cannot.`,
+})
+let port = 26_000
+for (const n of SIZES) {
+  const g = await grapevine(n)
+  const s = await serf(n, port)
+  port += 2 * n + 10
+  const gMed = percentile(g.times, 50)
+  const sMed = percentile(s.times, 50)
+  emit({
+    figure: 'median_ms',
+    value: Math.round(gMed),
+    unit: 'ms',
+    system: 'grapevine',
+    n,
+    goal: `≤ half of Serf's median (${Math.round(sMed / 2)} ms)`,
+    met: gMed <= sMed / 2,
+  })
+  emit({ figure: 'p99_ms', value: Math.round(percentile(g.times, 99)), unit: 'ms', system: 'grapevine', n })
+  emit({ figure: 'median_ms', value: Math.round(sMed), unit: 'ms', system: 'serf', n })
+  emit({ figure: 'p99_ms', value: Math.round(percentile(s.times, 99)), unit: 'ms', system: 'serf', n })
+  emit({
+    figure: 'false_positives',
+    value: g.falsePositives,
+    unit: 'events',
+    system: 'grapevine',
+    n,
+    goal: '0',
+    met: g.falsePositives === 0,
+  })
+  emit({ figure: 'false_positives', value: s.falsePositives, unit: 'events', system: 'serf', n })
+}
