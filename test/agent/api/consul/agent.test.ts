@@ -271,6 +271,28 @@ describe('consul conventions', () => {
     assert.equal(tokenLogged, false, 'the token never reaches the log')
   })
 
+  it('accepts and ignores consistency modes and other Consul query parameters', async () => {
+    t = buildTestApi()
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/v1/health/service/web?stale&consistent&cached&near=_agent&pretty&ns=default',
+    })
+    assert.equal(res.statusCode, 200)
+    const reg = await t.app.inject({
+      method: 'PUT',
+      url: '/v1/agent/service/register?replace-existing-checks=true',
+      payload: JSON.stringify(web),
+    })
+    assert.equal(reg.statusCode, 200)
+  })
+
+  it('unsupported Consul routes answer 404', async () => {
+    t = buildTestApi()
+    for (const url of ['/v1/kv/key', '/v1/session/list', '/v1/acl/tokens']) {
+      assert.equal((await t.app.inject({ method: 'GET', url })).statusCode, 404, url)
+    }
+  })
+
   it('refuses ?filter= rather than answering unfiltered', async () => {
     t = buildTestApi()
     const res = await t.app.inject({
