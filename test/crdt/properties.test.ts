@@ -231,6 +231,22 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.integer({ min: 3, max: 7 }).chain
   }),
 )
 
+/** Send a frame through the wire format, as the agent does: encode, then decode (which must succeed). */
+function overWire<F extends Frame>(frame: F): F {
+  const decoded = decodeFrame(encodeFrame(frame))
+  if (!decoded.ok) assert.fail(`a valid frame failed to decode: ${describeWireError(decoded.error)}`)
+  return decoded.value as F
+}
+
+/** The two-way exchange of fixtures.ts, with every message passing through the wire format. */
+function exchangeOverWire(a: Catalog, b: Catalog, opts: MergeOptions): void {
+  const digestA = overWire({ v: 1, kind: 'digest', digest: a.digest() }).digest
+  const forA = overWire({ v: 1, kind: 'entries', entries: b.entriesNewerThan(digestA) }).entries
+  const digestB = overWire({ v: 1, kind: 'digest', digest: b.digest() }).digest
+  a.mergeAll(forA, opts)
+  b.mergeAll(overWire({ v: 1, kind: 'entries', entries: a.entriesNewerThan(digestB) }).entries, opts)
+}
+
 interface Replica {
   readonly origin: string
   readonly clock: FakeClock
@@ -241,12 +257,12 @@ interface Replica {
 const ANTI_ENTROPY_ROUNDS = 8
 
 /**
- * Run a scenario: writes, lossy delivery, then anti-entropy. Returns the replicas and the expected
- * state. With a finite `horizonMs` every replica also collects garbage after every write, and
+ * Run a scenario: writes, lossy delivery, then anti-entropy, every message through the wire format
+ * unless `wire` is false. Returns the replicas and the expected state. With a finite `horizonMs` every replica also collects garbage after every write, and
  * every applied change is checked to be newer than anything that replica ever held for that key
  * (so a collected delete can never be undone by a late, older version).
  */
-function runScenario(s: Scenario, horizonMs = Number.POSITIVE_INFINITY) {
+function runScenario(s: Scenario, horizonMs = Number.POSITIVE_INFINITY, wire = true) {
   const replicas: Replica[] = []
   for (let i = 0; i < s.n; i++) {
     const clock = new FakeClock(T0 + (s.offsets[i] as number))
@@ -283,7 +299,8 @@ function runScenario(s: Scenario, horizonMs = Number.POSITIVE_INFINITY) {
       const msg = pending.shift() as (typeof pending)[number]
       const target = replicas[msg.to] as Replica
       target.hlc.observe(msg.entry.hlc)
-      applied(msg.to, target.catalog.merge(msg.entry, optsFor(target)).change)
+      const [entry] = wire ? overWire({ v: 1, kind: 'delta', entries: [msg.entry] }).entries : [msg.entry]
+      applied(msg.to, target.catalog.merge(entry as Entry, optsFor(target)).change)
     }
   }
   s.ops.forEach((op, k) => {
@@ -327,7 +344,9 @@ function runScenario(s: Scenario, horizonMs = Number.POSITIVE_INFINITY) {
     for (let i = 0; i < s.n; i++) {
       for (let j = i + 1; j < s.n; j++) {
         const [a, b] = s.swapRoles[pair++ % s.swapRoles.length] ? [j, i] : [i, j]
-        exchange((replicas[a] as Replica).catalog, (replicas[b] as Replica).catalog, aeOpts)
+        const [x, y] = [(replicas[a] as Replica).catalog, (replicas[b] as Replica).catalog]
+        if (wire) exchangeOverWire(x, y, aeOpts)
+        else exchange(x, y, aeOpts)
       }
     }
   }
@@ -451,7 +470,7 @@ describe('replicas converge', () => {
   it('with garbage collection on a short horizon and clocks that jump back, no replica ever goes back on a key', () => {
     fc.assert(
       fc.property(scenarioArb, (s) => {
-        runScenario(s, 15_000)
+        runScenario(s, 15_000, false)
       }),
       { ...RUNS, examples: gcRegressions },
     )
