@@ -22,7 +22,7 @@ export function httpDurationHistogram(registry: Registry): Histogram<'route' | '
 
 export function installHttpMetrics(app: FastifyInstance, registry: Registry): void {
   const histogram = httpDurationHistogram(registry)
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     histogram.observe(
       {
         route: request.routeOptions.url ?? 'unmatched',
@@ -31,5 +31,6 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
       },
       reply.elapsedTime / 1000,
     )
+    done()
   })
 }

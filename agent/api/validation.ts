@@ -178,9 +178,13 @@ export function describeIssues(root: unknown, part: string, issues: readonly Sch
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = Compile(schema)
   const part = PART_NAMES[httpPart ?? 'body'] ?? 'body'
-  return (value: unknown) => {
+  return (input: unknown) => {
+    let value = input
     // No body at all is checked as `{}`, so a route that needs fields names each one.
-    const converted = part === 'body' ? (value ?? {}) : Value.Convert(schema, value)
+    if (part === 'body' && (value === null || value === undefined)) value = {}
+    // Most requests are valid as they come (no query, string params): convert only on a miss.
+    if (check.Check(value)) return { value }
+    const converted = part === 'body' ? value : Value.Convert(schema, value)
     if (check.Check(converted)) return { value: converted }
     const issues = check.Errors(converted) as unknown as SchemaIssue[]
     return { error: new GrapevineError('VALIDATION', describeIssues(schema, part, issues)) }

@@ -123,8 +123,10 @@ async function main(): Promise<void> {
   }
   const bare = Fastify({ logger: false })
   for (const [n, body] of bodies) {
+    // Pre-encoded once: the fastest a route can serve these bytes.
+    const bytes = Buffer.from(body, 'utf8')
     bare.get(`/bare/${n}`, (_req, reply) => {
-      reply.type('application/json; charset=utf-8').send(body)
+      reply.type('application/json; charset=utf-8').send(bytes)
     })
   }
   await bare.listen({ host: '127.0.0.1', port: 0 })
