@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import fc from 'fast-check'
+import {
+  MEMBER_TIMING_PRESETS,
+  type Member,
+  type MemberInput,
+  needsProbe,
+  newMember,
+  transition,
+} from '../../../agent/gossip/membership-state.ts'
+
+const T = MEMBER_TIMING_PRESETS.lan
+const T0 = 1_000_000
+
+function at(state: Member['state'], extra: Partial<Member> = {}): Member {
+  return { ...newMember(T0), state, ...extra }
+}
+
+describe('membership state machine: transitions (table)', () => {
+  const cases: Array<{ name: string; from: Member; input: MemberInput; now: number; want: Member['state'] }> =
+    [
+      {
+        name: 'alive stays alive inside suspectAfter',
+        from: at('alive'),
+        input: { type: 'tick' },
+        now: T0 + T.suspectAfterMs,
+        want: 'alive',
+      },
+      {
+        name: 'alive -> suspect after suspectAfter of silence',
+        from: at('alive'),
+        input: { type: 'tick' },
+        now: T0 + T.suspectAfterMs + 1,
+        want: 'suspect',
+      },
+      {
+        name: 'lost link shortens the wait to evidenceAfter',
+        from: at('alive', { linkLost: true }),
+        input: { type: 'tick' },
+        now: T0 + T.evidenceAfterMs + 1,
+        want: 'suspect',
+      },
+      {
+        name: 'lost link alone does nothing while heard recently',
+        from: at('alive', { linkLost: true }),
+        input: { type: 'tick' },
+        now: T0 + T.evidenceAfterMs,
+        want: 'alive',
+      },
+      {
+        name: 'suspect -> unreachable on a failed ping',
+        from: at('suspect'),
+        input: { type: 'ping-failed' },
+        now: T0 + 1,
+        want: 'unreachable',
+      },
+      {
+        name: 'a failed ping of an alive node changes nothing',
+        from: at('alive'),
+        input: { type: 'ping-failed' },
+        now: T0 + 1,
+        want: 'alive',
+      },
+      {
+        name: 'suspect -> alive on an answered ping',
+        from: at('suspect'),
+        input: { type: 'ping-ok' },
+        now: T0 + 1,
+        want: 'alive',
+      },
+      {
+        name: 'suspect -> unreachable after unreachableAfter of silence',
+        from: at('suspect'),
+        input: { type: 'tick' },
+        now: T0 + T.unreachableAfterMs + 1,
+        want: 'unreachable',
+      },
+      {
+        name: 'suspect holds before unreachableAfter',
+        from: at('suspect'),
+        input: { type: 'tick' },
+        now: T0 + T.unreachableAfterMs,
+        want: 'suspect',
+      },
+      {
+        name: 'unreachable -> alive on a heartbeat',
+        from: at('unreachable'),
+        input: { type: 'heartbeat', incarnation: 1, seq: 1 },
+        now: T0 + 1,
+        want: 'alive',
+      },
+      {
+        name: 'unreachable -> left (reaped) after reapAfter',
+        from: at('unreachable'),
+        input: { type: 'tick' },
+        now: T0 + T.reapAfterMs + 1,
+        want: 'left',
+      },
+      {
+        name: 'unreachable holds before reapAfter',
+        from: at('unreachable'),
+        input: { type: 'tick' },
+        now: T0 + T.reapAfterMs,
+        want: 'unreachable',
+      },
+      {
+        name: 'any -> left on a left record',
+        from: at('suspect'),
+        input: { type: 'record-left' },
+        now: T0 + 1,
+        want: 'left',
+      },
+      {
+        name: 'left ignores heartbeats of the incarnation that left',
+        from: at('left', { incarnation: 5, leftIncarnation: 5 }),
+        input: { type: 'heartbeat', incarnation: 5, seq: 99 },
+        now: T0 + 1,
+        want: 'left',
+      },
+      {
+        name: 'left -> alive on a heartbeat of a newer incarnation',
+        from: at('left', { incarnation: 5, leftIncarnation: 5 }),
+        input: { type: 'heartbeat', incarnation: 6, seq: 1 },
+        now: T0 + 1,
+        want: 'alive',
+      },
+      {
+        name: 'left -> alive on a newer alive record',
+        from: at('left', { leftIncarnation: 0 }),
+        input: { type: 'record-alive' },
+        now: T0 + 1,
+        want: 'alive',
+      },
+      {
+        name: 'left never times out',
+        from: at('left'),
+        input: { type: 'tick' },
+        now: T0 + 10 * T.reapAfterMs,
+        want: 'left',
+      },
+      { name: 'left ignores pings', from: at('left'), input: { type: 'ping-ok' }, now: T0 + 1, want: 'left' },
+      {
+        name: 'rebase clears suspicion',
+        from: at('suspect'),
+        input: { type: 'rebase' },
+        now: T0 + 10 * T.suspectAfterMs,
+        want: 'alive',
+      },
+      {
+        name: 'rebase does not revive the unreachable',
+        from: at('unreachable'),
+        input: { type: 'rebase' },
+        now: T0 + 1,
+        want: 'unreachable',
+      },
+      {
+        name: 'an older incarnation is ignored',
+        from: at('unreachable', { incarnation: 7 }),
+        input: { type: 'heartbeat', incarnation: 6, seq: 50 },
+        now: T0 + 1,
+        want: 'unreachable',
+      },
+    ]
+  for (const c of cases) {
+    it(c.name, () => {
+      const next = transition(c.from, c.input, c.now, T)
+      assert.equal(next.state, c.want)
+      if (next.state !== c.from.state) assert.equal(next.since, c.now)
+    })
+  }
+
+  it('a reaped member is marked so, and un-marked when it returns', () => {
+    const reaped = transition(at('unreachable'), { type: 'tick' }, T0 + T.reapAfterMs + 1, T)
+    assert.equal(reaped.reaped, true)
+    const back = transition(reaped, { type: 'heartbeat', incarnation: 9, seq: 1 }, T0 + T.reapAfterMs + 2, T)
+    assert.equal(back.state, 'alive')
+    assert.equal(back.reaped, false)
+  })
+
+  it('a heartbeat records lastSeen, incarnation and seq, and clears a lost link', () => {
+    const m = transition(
+      at('alive', { linkLost: true }),
+      { type: 'heartbeat', incarnation: 3, seq: 4 },
+      T0 + 5,
+      T,
+    )
+    assert.deepEqual(
+      [m.lastSeen, m.lastHeard, m.incarnation, m.seq, m.linkLost],
+      [T0 + 5, T0 + 5, 3, 4, false],
+    )
+  })
+
+  it('only suspects are probed', () => {
+    assert.equal(needsProbe(at('suspect')), true)
+    for (const s of ['alive', 'unreachable', 'left'] as const) assert.equal(needsProbe(at(s)), false)
+  })
+})
+
+const inputArb: fc.Arbitrary<MemberInput> = fc.oneof(
+  fc.record({
+    type: fc.constant('heartbeat' as const),
+    incarnation: fc.integer({ min: 0, max: 3 }),
+    seq: fc.nat(20),
+  }),
+  fc.constantFrom<MemberInput>(
+    { type: 'ping-ok' },
+    { type: 'ping-failed' },
+    { type: 'link-lost' },
+    { type: 'record-left' },
+    { type: 'record-alive' },
+    { type: 'tick' },
+    { type: 'rebase' },
+  ),
+)
+
+describe('membership state machine: properties', () => {
+  it('never declares a node unreachable while it keeps being heard within suspectAfter', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: T.suspectAfterMs }),
+            fc.constantFrom<MemberInput>({ type: 'tick' }, { type: 'ping-failed' }, { type: 'link-lost' }),
+          ),
+          {
+            maxLength: 60,
+          },
+        ),
+        (steps) => {
+          let now = T0
+          let seq = 0
+          let m = newMember(now)
+          for (const [dt, noise] of steps) {
+            now += dt
+            m = transition(m, { type: 'heartbeat', incarnation: 1, seq: ++seq }, now, T)
+            m = transition(m, noise, now + Math.min(dt, T.evidenceAfterMs), T)
+            if (m.state === 'unreachable' || m.state === 'left') return false
+          }
+          return true
+        },
+      ),
+    )
+  })
+
+  it('a silent node always ends unreachable, then reaped, whatever pings say', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.constantFrom<MemberInput>({ type: 'ping-failed' }, { type: 'tick' }, { type: 'link-lost' }),
+          { maxLength: 20 },
+        ),
+        (inputs) => {
+          let now = T0
+          let m = newMember(now)
+          for (const input of inputs) m = transition(m, input, (now += 100), T)
+          m = transition(m, { type: 'tick' }, (now += T.suspectAfterMs + 1), T)
+          m = transition(m, { type: 'tick' }, (now += T.unreachableAfterMs + 1), T)
+          if (m.state !== 'unreachable') return false
+          m = transition(m, { type: 'tick' }, (now += T.reapAfterMs + 1), T)
+          return m.state === 'left' && m.reaped
+        },
+      ),
+    )
+  })
+
+  it('transition is total and keeps its invariants on any input sequence', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(10_000), inputArb), { maxLength: 80 }), (steps) => {
+        let now = T0
+        let m = newMember(now)
+        for (const [dt, input] of steps) {
+          now += dt
+          const next = transition(m, input, now, T)
+          if (next.incarnation < m.incarnation) return false
+          if (next.lastHeard < m.lastHeard) return false
+          if (next.state !== m.state && next.since !== now) return false
+          if (next.reaped && next.state !== 'left') return false
+          m = next
+        }
+        return true
+      }),
+    )
+  })
+})

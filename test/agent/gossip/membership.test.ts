@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { pino } from 'pino'
+import { CatalogStore } from '../../../agent/catalog/store.ts'
+import type { Pubsub, PubsubMessage, Validator } from '../../../agent/gossip/gossipsub.ts'
+import { type MemberChangeEvent, Membership } from '../../../agent/gossip/membership.ts'
+import { MEMBER_TIMING_PRESETS } from '../../../agent/gossip/membership-state.ts'
+import { createGossipMetrics } from '../../../agent/gossip/metrics.ts'
+import { HEARTBEAT_TOPIC } from '../../../agent/gossip/topics.ts'
+import { nodeKey } from '../../../crdt/keys.ts'
+import type { NodeValue } from '../../../crdt/schema.ts'
+import { signEntry } from '../../../crdt/signing.ts'
+import { decodeFrame, encodeFrame } from '../../../crdt/wire.ts'
+import { FakeClock } from '../../helpers/fake-clock.ts'
+import { fakeSigner, fakeVerify, testOrigin } from '../../helpers/fake-signing.ts'
+import { FakeTimers } from './fake-timers.ts'
+
+const T = MEMBER_TIMING_PRESETS.lan
+const SELF = testOrigin(1)
+const X = testOrigin(2)
+const Y = testOrigin(3)
+
+class FakePubsub implements Pubsub {
+  readonly published: Array<{ topic: string; data: Uint8Array }> = []
+  readonly validators = new Map<string, Validator>()
+  private readonly listeners = new Set<(m: PubsubMessage) => void>()
+  subscribe(): void {}
+  unsubscribe(): void {}
+  async publish(topic: string, data: Uint8Array): Promise<number> {
+    this.published.push({ topic, data })
+    return 1
+  }
+  setValidator(topic: string, validator: Validator): void {
+    this.validators.set(topic, validator)
+  }
+  onMessage(listener: (m: PubsubMessage) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+  score(): number {
+    return 0
+  }
+  subscribers(): string[] {
+    return []
+  }
+  meshPeers(): string[] {
+    return []
+  }
+  /** Deliver as gossipsub would: validator first, then listeners on accept. */
+  deliver(from: string, topic: string, data: Uint8Array): string {
+    const verdict = this.validators.get(topic)?.({ from, topic, data }, from) ?? 'accept'
+    if (verdict === 'accept') for (const l of this.listeners) l({ from, topic, data })
+    return verdict
+  }
+}
+
+function nodeValue(status: NodeValue['status']): NodeValue {
+  return {
+    kind: 'node',
+    name: 'x',
+    addresses: [],
+    multiaddrs: [],
+    meta: {},
+    maintenance: false,
+    status,
+    agentVersion: '',
+  }
+}
+
+function setup(opts: { pingAnswers?: boolean } = {}) {
+  const clock = new FakeClock()
+  const timers = new FakeTimers(clock)
+  const pubsub = new FakePubsub()
+  const store = new CatalogStore(
+    { now: clock.now, sign: fakeSigner(SELF), verify: fakeVerify },
+    { origin: SELF, horizonMs: 7 * 86_400_000, maxDriftMs: 60_000 },
+  )
+  const pings: string[] = []
+  const membership = new Membership(
+    {
+      store,
+      pubsub,
+      probe: {
+        ping: async (origin) => {
+          pings.push(origin)
+          return opts.pingAnswers ?? false
+        },
+      },
+      logger: pino({ level: 'silent' }),
+      metrics: createGossipMetrics(undefined),
+      now: clock.now,
+      timers,
+    },
+    { timing: T, incarnation: 7 },
+  )
+  const events: MemberChangeEvent[] = []
+  membership.on('member:change', (e) => events.push(e))
+  let seq = 0
+  const beat = (origin: string, incarnation = 1): string =>
+    pubsub.deliver(origin, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'heartbeat', incarnation, seq: ++seq }))
+  /** Let probe promises settle. */
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await Promise.resolve()
+  }
+  return { clock, timers, pubsub, store, membership, events, pings, beat, settle }
+}
+
+describe('membership runtime (fake clock and timers)', () => {
+  it('publishes heartbeats every heartbeatMs with its incarnation and a growing seq', async () => {
+    const { membership, pubsub, timers } = setup()
+    await membership.start()
+    timers.advance(3 * T.heartbeatMs)
+    const beats = pubsub.published.filter((p) => p.topic === HEARTBEAT_TOPIC).map((p) => decodeFrame(p.data))
+    assert.equal(beats.length, 4)
+    assert.deepEqual(
+      beats.map((b) => (b.ok && b.value.kind === 'heartbeat' ? [b.value.incarnation, b.value.seq] : null)),
+      [
+        [7, 1],
+        [7, 2],
+        [7, 3],
+        [7, 4],
+      ],
+    )
+    await membership.stop()
+    assert.equal(timers.size, 0, 'stop clears every timer')
+  })
+
+  it('silence -> suspect -> probe fails -> unreachable; a heartbeat brings it back', async () => {
+    const { membership, timers, events, pings, beat, settle } = setup()
+    await membership.start()
+    beat(X)
+    assert.equal(membership.get(X)?.state, 'alive')
+    timers.advance(T.suspectAfterMs + 300)
+    assert.equal(membership.get(X)?.state, 'suspect')
+    await settle()
+    assert.deepEqual(pings, [X])
+    assert.equal(membership.get(X)?.state, 'unreachable')
+    beat(X)
+    assert.equal(membership.get(X)?.state, 'alive')
+    assert.deepEqual(
+      events.filter((e) => e.origin === X).map((e) => e.state),
+      ['alive', 'suspect', 'unreachable', 'alive'],
+    )
+    await membership.stop()
+  })
+
+  it('a suspect that answers the ping is alive (heartbeats lost, node fine)', async () => {
+    const { membership, timers, beat, settle } = setup({ pingAnswers: true })
+    await membership.start()
+    beat(X)
+    timers.advance(T.suspectAfterMs + 300)
+    await settle()
+    assert.equal(membership.get(X)?.state, 'alive')
+    await membership.stop()
+  })
+
+  it('Lifeguard: when this process stalls, nobody is suspected', async () => {
+    const { membership, timers, events, pings, beat } = setup()
+    await membership.start()
+    beat(X)
+    beat(Y)
+    timers.advance(T.heartbeatMs)
+    beat(X)
+    beat(Y)
+    // Paused for 10 s (SIGSTOP, a long GC): no timer ran, no heartbeat was read.
+    timers.stall(10_000)
+    timers.advance(1)
+    assert.equal(membership.get(X)?.state, 'alive')
+    assert.equal(membership.get(Y)?.state, 'alive')
+    assert.deepEqual(pings, [])
+    assert.equal(
+      events.some((e) => e.state !== 'alive'),
+      false,
+    )
+    // Baselines were reset: real silence after the stall is still detected.
+    timers.advance(T.suspectAfterMs + 300)
+    assert.equal(membership.get(X)?.state, 'suspect')
+    await membership.stop()
+  })
+
+  it('control: the same silence with timers on time does raise suspicion', async () => {
+    const { membership, timers, beat } = setup()
+    await membership.start()
+    beat(X)
+    timers.advance(10_001)
+    assert.notEqual(membership.get(X)?.state, 'alive')
+    await membership.stop()
+  })
+
+  it('a lost link with a failed redial is acted on after evidenceAfter, before suspectAfter', async () => {
+    const { membership, timers, beat } = setup()
+    await membership.start()
+    beat(X)
+    membership.linkLost(X)
+    timers.advance(T.evidenceAfterMs + 300)
+    assert.equal(membership.get(X)?.state, 'suspect')
+    await membership.stop()
+  })
+
+  it('a node record with status left makes the node left at once; its late heartbeats are ignored', async () => {
+    const { membership, store, beat, events, clock } = setup()
+    await membership.start()
+    beat(X, 5)
+    const signed = signEntry(
+      { key: nodeKey(X), origin: X, hlc: { wall: clock.now(), count: 0 }, value: nodeValue('left') },
+      fakeSigner(X),
+    )
+    store.mergeRemote([signed])
+    assert.equal(membership.get(X)?.state, 'left')
+    beat(X, 5)
+    assert.equal(membership.get(X)?.state, 'left')
+    beat(X, 6)
+    assert.equal(membership.get(X)?.state, 'alive', 'a restart (newer incarnation) is alive again')
+    assert.deepEqual(
+      events.filter((e) => e.origin === X).map((e) => e.state),
+      ['alive', 'left', 'alive'],
+    )
+    await membership.stop()
+  })
+
+  it('the heartbeat validator rejects garbage and other frame kinds, and rate-limits a flood', async () => {
+    const { membership, pubsub } = setup()
+    await membership.start()
+    assert.equal(pubsub.deliver(X, HEARTBEAT_TOPIC, new TextEncoder().encode('nope')), 'reject')
+    assert.equal(pubsub.deliver(X, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'end' })), 'reject')
+    assert.equal(
+      pubsub.deliver(X, HEARTBEAT_TOPIC, new TextEncoder().encode('{"v":2,"kind":"heartbeat"}')),
+      'ignore',
+    )
+    const verdicts = Array.from({ length: 50 }, (_, i) =>
+      pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'heartbeat', incarnation: 1, seq: i })),
+    )
+    assert.ok(verdicts.includes('ignore'), 'a flood is cut off')
+    assert.equal(verdicts[0], 'accept')
+    await membership.stop()
+  })
+})
