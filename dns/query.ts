@@ -77,13 +77,78 @@ export function skipName(buf: Uint8Array, offset: number): number {
   return -1
 }
 
+/** Bytes [start, end) as a latin1 string with ASCII letters lowercased (DNS compares names ASCII-case-insensitively). */
 function asciiLowerLatin1(buf: Uint8Array, start: number, end: number): string {
-  let s = ''
+  let upper = false
   for (let i = start; i < end; i++) {
     const c = buf[i]!
-    s += String.fromCharCode(c >= 0x41 && c <= 0x5a ? c | 0x20 : c)
+    if (c >= 0x41 && c <= 0x5a) {
+      upper = true
+      break
+    }
   }
-  return s
+  const view = Buffer.from(buf.buffer, buf.byteOffset + start, end - start)
+  if (!upper) return view.toString('latin1')
+  const copy = Buffer.from(view)
+  for (let i = 0; i < copy.length; i++) {
+    const c = copy[i]!
+    if (c >= 0x41 && c <= 0x5a) copy[i] = c | 0x20
+  }
+  return copy.toString('latin1')
+}
+
+/** The question's labels, split from the lowercased wire name (length-prefixed, so dots stay inside labels). */
+function splitWireName(wire: string): string[] {
+  const labels: string[] = []
+  let i = 0
+  while (i < wire.length) {
+    const len = wire.charCodeAt(i)
+    if (len === 0) break
+    labels.push(wire.slice(i + 1, i + 1 + len))
+    i += len + 1
+  }
+  return labels
+}
+
+/** ParsedQuery with the labels split lazily: only a cache miss needs them. */
+class Query implements ParsedQuery {
+  readonly id: number
+  readonly flags: number
+  readonly nameEnd: number
+  readonly questionEnd: number
+  readonly qtype: number
+  readonly qclass: number
+  readonly key: string
+  readonly edns: ParsedQuery['edns']
+  private readonly wireName: string
+  private split: string[] | undefined
+
+  constructor(
+    id: number,
+    flags: number,
+    wireName: string,
+    nameEnd: number,
+    questionEnd: number,
+    qtype: number,
+    qclass: number,
+    edns: ParsedQuery['edns'],
+  ) {
+    this.id = id
+    this.flags = flags
+    this.wireName = wireName
+    this.nameEnd = nameEnd
+    this.questionEnd = questionEnd
+    this.qtype = qtype
+    this.qclass = qclass
+    this.key = `${qtype}/${wireName}`
+    this.edns = edns
+    this.split = undefined
+  }
+
+  get labels(): readonly string[] {
+    this.split ??= splitWireName(this.wireName)
+    return this.split
+  }
 }
 
 export function parseQuery(buf: Uint8Array): QueryParse {
@@ -110,7 +175,6 @@ export function parseQuery(buf: Uint8Array): QueryParse {
 
   // The question name: plain labels only (a pointer in the only question can only be a loop or
   // point into the header).
-  const labels: string[] = []
   let pos = HEADER_SIZE
   let wire = 0
   for (;;) {
@@ -126,7 +190,6 @@ export function parseQuery(buf: Uint8Array): QueryParse {
     wire += len + 1
     if (wire >= MAX_NAME_WIRE) return fail(RCODE.FORMERR, 'name longer than 255 octets')
     if (pos + 1 + len > buf.length) return fail(RCODE.FORMERR, 'label runs past the end')
-    labels.push(asciiLowerLatin1(buf, pos + 1, pos + 1 + len))
     pos += len + 1
   }
   const nameEnd = pos
@@ -164,6 +227,7 @@ export function parseQuery(buf: Uint8Array): QueryParse {
   }
   if (pos !== buf.length) return fail(RCODE.FORMERR, 'trailing bytes after the last record')
 
-  const key = `${qtype}/${asciiLowerLatin1(buf, HEADER_SIZE, nameEnd)}`
-  return { ok: true, query: { id, flags, labels, nameEnd, questionEnd, qtype, qclass, key, edns } }
+  const wireName = asciiLowerLatin1(buf, HEADER_SIZE, nameEnd)
+  const query = new Query(id, flags, wireName, nameEnd, questionEnd, qtype, qclass, edns)
+  return { ok: true, query }
 }
