@@ -11,10 +11,13 @@ import type { ApiPorts } from './ports.ts'
 export const DEFAULT_WAIT_MS = 5 * 60_000
 export const MAX_WAIT_MS = 10 * 60_000
 
+/** `30s`, `1m30s`, `250ms`, or bare milliseconds. */
+export const WAIT_PATTERN = '^([0-9]+(ms|s|m|h))+$|^[0-9]+$'
+
 /** Query fields every read route accepts. */
 export const BlockingQuery = {
   index: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
-  wait: Type.Optional(Type.String({ pattern: '^([0-9]+(ms|s|m|h))+$|^[0-9]+$', maxLength: 32 })),
+  wait: Type.Optional(Type.String({ pattern: WAIT_PATTERN, maxLength: 32 })),
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }

@@ -10,6 +10,7 @@ import {
   SERVICE_NAME_PATTERN,
 } from '../../crdt/schema.ts'
 import { GrapevineError } from '../errors.ts'
+import { WAIT_PATTERN } from './blocking.ts'
 
 /**
  * Request validation for the HTTP API: TypeBox compiles each route schema; a failure becomes a
@@ -36,6 +37,7 @@ const PATTERN_WORDS: Record<string, string> = {
   [PEER_ID_PATTERN]: 'a libp2p peer id (base58btc)',
   [META_KEY_PATTERN]: "a meta key of 1 to 128 letters, digits, '_', '.' or '-'",
   '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$': 'a duration such as 500ms, 10s or 1m30s',
+  [WAIT_PATTERN]: 'a duration such as 250ms, 30s or 5m (bare numbers are milliseconds)',
 }
 
 const PART_NAMES: Record<string, string> = {

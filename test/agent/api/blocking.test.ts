@@ -59,7 +59,7 @@ describe('blocking queries', () => {
     t.ports.putInstance({ id: 'w1', service: 'web' })
     const res = await pending
     const took = performance.now() - started
-    assert.ok(took < 2000, `took ${took} ms`)
+    assert.ok(took < 5000, `took ${took} ms (the wait was 10 s)`)
     assert.equal(Number(res.headers['x-grapevine-index']), index + 1)
     assert.equal(json(res).instances.length, 1)
   })
@@ -70,7 +70,7 @@ describe('blocking queries', () => {
     const started = performance.now()
     const res = await t.app.inject({ method: 'GET', url: `/v1/services?index=${index}&wait=300ms` })
     const took = performance.now() - started
-    assert.ok(took >= 290 && took < 1500, `took ${took} ms`)
+    assert.ok(took >= 290 && took < 5000, `took ${took} ms`)
     assert.equal(res.headers['x-grapevine-index'], String(index))
   })
 
@@ -93,7 +93,10 @@ describe('blocking queries', () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/services?index=1&wait=forever' })
     assert.equal(res.statusCode, 400)
     assert.equal(json(res).code, 'VALIDATION')
-    assert.match(json(res).message, /^query\/wait must be/)
+    assert.equal(
+      json(res).message,
+      'query/wait must be a duration such as 250ms, 30s or 5m (bare numbers are milliseconds)',
+    )
   })
 
   it('server close releases held queries', async () => {
@@ -107,6 +110,6 @@ describe('blocking queries', () => {
     await t.app.close()
     const res = await pending
     assert.equal(res.statusCode, 200)
-    assert.ok(performance.now() - started < 2000)
+    assert.ok(performance.now() - started < 5000, 'well before the 60 s wait')
   })
 })
