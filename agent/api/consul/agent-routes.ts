@@ -5,6 +5,7 @@ import { GrapevineError } from '../../errors.ts'
 import { redactSecrets } from '../routes/agent.ts'
 import { agentService, consulMember, consulNodeId } from './catalog-shapes.ts'
 import { type ConsulContext, ConsulQueryFields, ConsulReadQuery } from './consul-context.ts'
+import { AgentServiceAnswer, MemberAnswer, SelfAnswer } from './consul-schemas.ts'
 import { registrationFromConsul } from './registration.ts'
 
 /**
@@ -100,12 +101,21 @@ export const agentServiceRoutes: FastifyPluginAsyncTypebox<ConsulContext> = asyn
     },
   )
 
-  app.get('/v1/agent/services', { schema: { querystring: ConsulReadQuery } }, async (request, reply) => {
-    await c.blocking.wait(reply, request.query)
-    const out: Record<string, ReturnType<typeof agentService>> = {}
-    for (const li of ports.registry.list()) out[li.id] = agentService(li.value, c.datacenter)
-    return out
-  })
+  app.get(
+    '/v1/agent/services',
+    {
+      schema: {
+        querystring: ConsulReadQuery,
+        response: { 200: Type.Record(Type.String(), AgentServiceAnswer) },
+      },
+    },
+    async (request, reply) => {
+      await c.blocking.wait(reply, request.query)
+      const out: Record<string, ReturnType<typeof agentService>> = {}
+      for (const li of ports.registry.list()) out[li.id] = agentService(li.value, c.datacenter)
+      return out
+    },
+  )
 
   const serviceWithHash = (id: string) => {
     const li = ports.registry.get(id)
@@ -116,7 +126,7 @@ export const agentServiceRoutes: FastifyPluginAsyncTypebox<ConsulContext> = asyn
 
   app.get(
     '/v1/agent/service/:id',
-    { schema: { params: IdParams, querystring: ServiceQuery } },
+    { schema: { params: IdParams, querystring: ServiceQuery, response: { 200: AgentServiceAnswer } } },
     async (request, reply) => {
       const { hash, ...query } = request.query
       // Consul blocks this endpoint on ?hash= (the ContentHash last seen) rather than ?index=:
@@ -130,53 +140,61 @@ export const agentServiceRoutes: FastifyPluginAsyncTypebox<ConsulContext> = asyn
     },
   )
 
-  app.get('/v1/agent/members', { schema: { querystring: ConsulReadQuery } }, async (request, reply) => {
-    await c.blocking.wait(reply, request.query)
-    return ports
-      .members()
-      .map((m) => consulMember(m, c.datacenter))
-      .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0))
-  })
+  app.get(
+    '/v1/agent/members',
+    { schema: { querystring: ConsulReadQuery, response: { 200: Type.Array(MemberAnswer) } } },
+    async (request, reply) => {
+      await c.blocking.wait(reply, request.query)
+      return ports
+        .members()
+        .map((m) => consulMember(m, c.datacenter))
+        .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0))
+    },
+  )
 
-  app.get('/v1/agent/self', { schema: { querystring: ConsulReadQuery } }, async (request, reply) => {
-    await c.blocking.wait(reply, request.query)
-    const a = ports.agentInfo()
-    const self = ports.members().find((m) => m.origin === a.peerId) ?? {
-      origin: a.peerId,
-      name: a.nodeName,
-      addresses: [],
-      multiaddrs: [...a.listen],
-      state: 'alive' as const,
-      agentVersion: a.version,
-      meta: {},
-    }
-    const node = ports.view().nodeByOrigin(a.peerId)
-    return {
-      Config: {
-        Datacenter: c.datacenter,
-        PrimaryDatacenter: c.datacenter,
-        NodeName: a.nodeName,
-        NodeID: consulNodeId(a.peerId),
-        Revision: '',
-        Server: false,
-        Version: a.version,
-        BuildDate: '',
-        Product: 'grapevine',
-      },
-      DebugConfig: redactSecrets(a.config) as Record<string, unknown>,
-      Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 0.00001 },
-      Member: consulMember(self, c.datacenter),
-      Meta: { ...(node?.meta ?? {}) },
-      Stats: {
-        agent: { check_monitors: '0', services: String(ports.registry.list().length) },
-        grapevine: {
-          peer_id: a.peerId,
-          http: a.http,
-          dns: a.dns,
-          domain: a.domain,
-          listen: a.listen.join(','),
+  app.get(
+    '/v1/agent/self',
+    { schema: { querystring: ConsulReadQuery, response: { 200: SelfAnswer } } },
+    async (request, reply) => {
+      await c.blocking.wait(reply, request.query)
+      const a = ports.agentInfo()
+      const self = ports.members().find((m) => m.origin === a.peerId) ?? {
+        origin: a.peerId,
+        name: a.nodeName,
+        addresses: [],
+        multiaddrs: [...a.listen],
+        state: 'alive' as const,
+        agentVersion: a.version,
+        meta: {},
+      }
+      const node = ports.view().nodeByOrigin(a.peerId)
+      return {
+        Config: {
+          Datacenter: c.datacenter,
+          PrimaryDatacenter: c.datacenter,
+          NodeName: a.nodeName,
+          NodeID: consulNodeId(a.peerId),
+          Revision: '',
+          Server: false,
+          Version: a.version,
+          BuildDate: '',
+          Product: 'grapevine',
         },
-      },
-    }
-  })
+        DebugConfig: redactSecrets(a.config) as Record<string, unknown>,
+        Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 0.00001 },
+        Member: consulMember(self, c.datacenter),
+        Meta: { ...(node?.meta ?? {}) },
+        Stats: {
+          agent: { check_monitors: '0', services: String(ports.registry.list().length) },
+          grapevine: {
+            peer_id: a.peerId,
+            http: a.http,
+            dns: a.dns,
+            domain: a.domain,
+            listen: a.listen.join(','),
+          },
+        },
+      }
+    },
+  )
 }

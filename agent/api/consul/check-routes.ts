@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
-import Type from 'typebox'
+import Type, { type TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import type { CheckStatus } from '../../../crdt/schema.ts'
 import { GrapevineError } from '../../errors.ts'
@@ -15,6 +15,7 @@ import {
   localNodeMaintenance,
 } from './check-shapes.ts'
 import { type ConsulContext, ConsulQueryFields, ConsulReadQuery } from './consul-context.ts'
+import { ConsulCheckAnswer, ServiceHealthAnswer } from './consul-schemas.ts'
 import { normalizeKeys } from './normalize-keys.ts'
 
 /**
@@ -55,6 +56,10 @@ export function worstStatus(list: readonly (ConsulStatus | 'maintenance')[]): Co
 
 const MAX_OUTPUT = 1024
 
+function byStatus<T extends TSchema>(schema: T) {
+  return { 200: schema, 429: schema, 503: schema }
+}
+
 export const agentCheckRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (app, c) => {
   const { ports } = c.api
   const nodeName = () => ports.agentInfo().nodeName
@@ -63,16 +68,25 @@ export const agentCheckRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async 
     ...localInstanceChecks(nodeName(), li, index),
   ]
 
-  app.get('/v1/agent/checks', { schema: { querystring: ConsulReadQuery } }, async (request, reply) => {
-    const index = await c.blocking.wait(reply, request.query)
-    const out: Record<string, ConsulCheck> = {}
-    for (const ch of localNodeMaintenance(nodeName(), ports.registry.nodeMaintenance(), index))
-      out[ch.CheckID] = ch
-    for (const li of ports.registry.list()) {
-      for (const ch of localInstanceChecks(nodeName(), li, index)) out[ch.CheckID] = ch
-    }
-    return out
-  })
+  app.get(
+    '/v1/agent/checks',
+    {
+      schema: {
+        querystring: ConsulReadQuery,
+        response: { 200: Type.Record(Type.String(), ConsulCheckAnswer) },
+      },
+    },
+    async (request, reply) => {
+      const index = await c.blocking.wait(reply, request.query)
+      const out: Record<string, ConsulCheck> = {}
+      for (const ch of localNodeMaintenance(nodeName(), ports.registry.nodeMaintenance(), index))
+        out[ch.CheckID] = ch
+      for (const li of ports.registry.list()) {
+        for (const ch of localInstanceChecks(nodeName(), li, index)) out[ch.CheckID] = ch
+      }
+      return out
+    },
+  )
 
   const report = async (id: string, status: CheckStatus, note: string | undefined) => {
     await ports.registry.reportTtl(id, status, note?.slice(0, MAX_OUTPUT))
@@ -130,7 +144,13 @@ export const agentCheckRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async 
 
   app.get(
     '/v1/agent/health/service/name/:name',
-    { schema: { params: NameParams, querystring: HealthQuery } },
+    {
+      schema: {
+        params: NameParams,
+        querystring: HealthQuery,
+        response: byStatus(Type.Array(ServiceHealthAnswer)),
+      },
+    },
     async (request, reply) => {
       const index = await c.blocking.wait(reply, request.query)
       const name = request.params.name.toLowerCase()
@@ -152,7 +172,7 @@ export const agentCheckRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async 
 
   app.get(
     '/v1/agent/health/service/id/:id',
-    { schema: { params: IdParams, querystring: HealthQuery } },
+    { schema: { params: IdParams, querystring: HealthQuery, response: byStatus(ServiceHealthAnswer) } },
     async (request, reply) => {
       const index = await c.blocking.wait(reply, request.query)
       const li = ports.registry.get(request.params.id)

@@ -1,7 +1,9 @@
+import type Type from 'typebox'
 import type { CheckSummary } from '../../../crdt/schema.ts'
 import type { InstanceView, NodeView } from '../../../crdt/view.ts'
 import type { Duration } from '../../health/definition.ts'
 import type { LocalCheckState, LocalInstance } from '../ports.ts'
+import type { ConsulCheckAnswer } from './consul-schemas.ts'
 
 /**
  * Health checks in Consul's shape (`HealthCheck` / `AgentCheck`), from what the catalog and the
@@ -11,24 +13,8 @@ import type { LocalCheckState, LocalInstance } from '../ports.ts'
  */
 export type ConsulStatus = 'passing' | 'warning' | 'critical'
 
-export interface ConsulCheck {
-  Node: string
-  CheckID: string
-  Name: string
-  Status: ConsulStatus
-  Notes: string
-  Output: string
-  ServiceID: string
-  ServiceName: string
-  ServiceTags: string[]
-  Type: string
-  Interval?: string
-  Timeout?: string
-  ExposedPort: number
-  Definition: Record<string, unknown>
-  CreateIndex: number
-  ModifyIndex: number
-}
+/** A check as Consul answers it (`HealthCheck` / `AgentCheck`); the schema is in consul-schemas.ts. */
+export type ConsulCheck = Type.Static<typeof ConsulCheckAnswer>
 
 export const SERF_CHECK_ID = 'serfHealth'
 export const NODE_MAINTENANCE_ID = '_node_maintenance'

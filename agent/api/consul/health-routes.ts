@@ -5,6 +5,7 @@ import { GrapevineError } from '../../errors.ts'
 import { answerable, healthEntry, instanceNode, nodeFacts } from './catalog-shapes.ts'
 import { type ConsulCheck, instanceChecks, nodeChecks } from './check-shapes.ts'
 import { type ConsulContext, ConsulQueryFields, refuseFilter } from './consul-context.ts'
+import { ConsulCheckAnswer, HealthEntryAnswer } from './consul-schemas.ts'
 import {
   FilterQueryFields,
   hasTags,
@@ -24,6 +25,8 @@ const NodeParams = Type.Object({ node: Type.String({ minLength: 1, maxLength: 25
 const StateParams = Type.Object({ state: Type.String({ minLength: 1, maxLength: 16 }) })
 const ListQuery = Type.Object({ ...ConsulQueryFields, ...FilterQueryFields })
 
+const Checks = Type.Array(ConsulCheckAnswer)
+
 const STATES = ['any', 'passing', 'warning', 'critical'] as const
 
 /** Every check of the catalog: node checks of nodes still in it, and every instance's checks. */
@@ -42,7 +45,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (app
 
   app.get(
     '/v1/health/service/:name',
-    { schema: { params: NameParams, querystring: ListQuery } },
+    {
+      schema: {
+        params: NameParams,
+        querystring: ListQuery,
+        response: { 200: Type.Array(HealthEntryAnswer) },
+      },
+    },
     async (request, reply) => {
       refuseFilter(request.query)
       const meta = parseNodeMeta(request.query['node-meta'])
@@ -58,7 +67,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (app
 
   app.get(
     '/v1/health/checks/:name',
-    { schema: { params: NameParams, querystring: ListQuery } },
+    { schema: { params: NameParams, querystring: ListQuery, response: { 200: Checks } } },
     async (request, reply) => {
       refuseFilter(request.query)
       const meta = parseNodeMeta(request.query['node-meta'])
@@ -73,7 +82,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (app
 
   app.get(
     '/v1/health/state/:state',
-    { schema: { params: StateParams, querystring: ListQuery } },
+    { schema: { params: StateParams, querystring: ListQuery, response: { 200: Checks } } },
     async (request, reply) => {
       refuseFilter(request.query)
       const state = request.params.state
@@ -95,7 +104,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (app
 
   app.get(
     '/v1/health/node/:node',
-    { schema: { params: NodeParams, querystring: Type.Object(ConsulQueryFields) } },
+    {
+      schema: { params: NodeParams, querystring: Type.Object(ConsulQueryFields), response: { 200: Checks } },
+    },
     async (request, reply) => {
       const index = await c.blocking.wait(reply, request.query)
       const view = ports.view()

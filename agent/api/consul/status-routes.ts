@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { memberAddress } from './catalog-shapes.ts'
 import type { ConsulContext } from './consul-context.ts'
+import { StringListAnswer } from './consul-schemas.ts'
 
 /**
  * `/v1/status/leader` and `/v1/status/peers`. Grapevine has no servers and no leader; clients
@@ -22,7 +23,7 @@ export const consulStatusRoutes: FastifyPluginAsyncTypebox<ConsulContext> = asyn
     reply.type('application/json; charset=utf-8').send(JSON.stringify(selfAddress())),
   )
 
-  app.get('/v1/status/peers', async () => {
+  app.get('/v1/status/peers', { schema: { response: { 200: StringListAnswer } } }, async () => {
     const a = ports.agentInfo()
     const reachable = ports
       .members()
