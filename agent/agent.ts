@@ -158,7 +158,7 @@ export class Agent {
       () => metricsHolder.peers?.() ?? 0,
     )
     const checks = createChecks(
-      { logger: logger.child({ component: 'health' }), now, metrics, random },
+      { logger, now, metrics, random },
       { scriptChecksEnabled: config.enableScriptChecks },
     )
     const registry = new Registry(
@@ -274,7 +274,7 @@ export class Agent {
     this.registry.on('node-maintenance', (enabled) => this.gossip.updateNode({ maintenance: enabled }))
     this.dns = new DnsServer(
       {
-        logger: this.logger.child({ component: 'dns' }),
+        logger: this.logger,
         view: () => this.view.view(),
         metrics: this.metrics,
       },
