@@ -38,6 +38,16 @@ test('cold start: five agents find each other by mDNS alone and agree on the cat
       `(bound ${BOUNDS.coldStartMs} ms); ${Math.round(performance.now() - spawnedAt)} ms from spawning the first`,
   )
   assert.ok(converged <= BOUNDS.coldStartMs)
+  // Reported, not asserted here (drill 5 asserts zero false positives): members declared
+  // unreachable while the fleet was forming, though every agent was running.
+  const flaps = f.agents.flatMap((a) =>
+    a
+      .logs((l) => l.msg === 'member state changed' && l.state === 'unreachable')
+      .map((l) => `${a.name}<-${String(l.origin).slice(-6)}`),
+  )
+  t.diagnostic(
+    `cold start: ${flaps.length} 'unreachable' declarations of running agents while forming ${flaps.join(' ')}`,
+  )
   for (const a of f.agents) {
     assert.match(
       listing,

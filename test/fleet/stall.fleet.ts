@@ -85,7 +85,7 @@ test('stall: SIGSTOP 3 s then SIGCONT, zero false positives anywhere', async (t)
         continue
       }
       if (m.state === 'unreachable' || m.state === 'left') {
-        falsePositives.push(`${s.observer} saw ${m.name} ${m.state} at +${Math.round(s.at - stoppedAt)} ms`)
+        falsePositives.push(`${s.observer} saw ${m.name} ${m.state} at ${Math.round(s.at - stoppedAt)} ms`)
       }
       if (m.state === 'suspect') suspects++
     }
@@ -96,7 +96,9 @@ test('stall: SIGSTOP 3 s then SIGCONT, zero false positives anywhere', async (t)
     for (const l of a.logs((x) => x.msg === 'member state changed' && x.state === 'unreachable')) {
       const who = peerNames.get(l.origin as string) ?? String(l.origin)
       if (who === victim.name) continue
-      falsePositives.push(`${a.name} logged ${who} unreachable at +${Number(l.time) - stoppedWall} ms`)
+      const at = Number(l.time) - stoppedWall
+      const phase = at < 0 ? 'before the SIGSTOP' : at < BOUNDS.stallMs ? 'during the stall' : 'after SIGCONT'
+      falsePositives.push(`${a.name} logged ${who} unreachable at ${at} ms (${phase})`)
       // What the observer and the accused were doing around then, for the report.
       for (const b of [a, f.agents.find((x) => x.name === who)!]) {
         for (const x of b.logs(
@@ -115,6 +117,10 @@ test('stall: SIGSTOP 3 s then SIGCONT, zero false positives anywhere', async (t)
       `non-stalled member ${suspects}; stalled agent seen unreachable by others: ${victimUnreachable}; ` +
       `all alive again ${Math.round(settledAt - resumedAt)} ms after SIGCONT`,
   )
-  assert.deepEqual(falsePositives, [], `evidence (times from SIGSTOP):\n${evidence.join('\n')}`)
+  assert.deepEqual(
+    falsePositives,
+    [],
+    `evidence (ms from the SIGSTOP; negative = before it):\n${evidence.join('\n')}`,
+  )
   assert.ok(count(victim.name, resumedAt) >= 10, 'the stalled agent answered after it resumed')
 })
