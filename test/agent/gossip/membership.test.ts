@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { pino } from 'pino'
 import { CatalogStore } from '../../../agent/catalog/store.ts'
-import type { Pubsub, PubsubMessage, Validator } from '../../../agent/gossip/gossipsub.ts'
 import { type MemberChangeEvent, Membership } from '../../../agent/gossip/membership.ts'
 import { MEMBER_TIMING_PRESETS } from '../../../agent/gossip/membership-state.ts'
 import { createGossipMetrics } from '../../../agent/gossip/metrics.ts'
@@ -13,46 +12,13 @@ import { signEntry } from '../../../crdt/signing.ts'
 import { decodeFrame, encodeFrame } from '../../../crdt/wire.ts'
 import { FakeClock } from '../../helpers/fake-clock.ts'
 import { fakeSigner, fakeVerify, testOrigin } from '../../helpers/fake-signing.ts'
+import { FakePubsub } from './fake-pubsub.ts'
 import { FakeTimers } from './fake-timers.ts'
 
 const T = MEMBER_TIMING_PRESETS.lan
 const SELF = testOrigin(1)
 const X = testOrigin(2)
 const Y = testOrigin(3)
-
-class FakePubsub implements Pubsub {
-  readonly published: Array<{ topic: string; data: Uint8Array }> = []
-  readonly validators = new Map<string, Validator>()
-  private readonly listeners = new Set<(m: PubsubMessage) => void>()
-  subscribe(): void {}
-  unsubscribe(): void {}
-  async publish(topic: string, data: Uint8Array): Promise<number> {
-    this.published.push({ topic, data })
-    return 1
-  }
-  setValidator(topic: string, validator: Validator): void {
-    this.validators.set(topic, validator)
-  }
-  onMessage(listener: (m: PubsubMessage) => void): () => void {
-    this.listeners.add(listener)
-    return () => this.listeners.delete(listener)
-  }
-  score(): number {
-    return 0
-  }
-  subscribers(): string[] {
-    return []
-  }
-  meshPeers(): string[] {
-    return []
-  }
-  /** Deliver as gossipsub would: validator first, then listeners on accept. */
-  deliver(from: string, topic: string, data: Uint8Array): string {
-    const verdict = this.validators.get(topic)?.({ from, topic, data }, from) ?? 'accept'
-    if (verdict === 'accept') for (const l of this.listeners) l({ from, topic, data })
-    return verdict
-  }
-}
 
 function nodeValue(status: NodeValue['status']): NodeValue {
   return {
