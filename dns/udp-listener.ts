@@ -14,6 +14,18 @@ export type HandleFn = (
   source: { address: string; port: number },
 ) => { parsed: QueryParse; outcome: Outcome | Promise<Outcome> }
 
+/**
+ * Replies go to the sender's address, always an IP literal: skip dns.lookup (which defers every
+ * send to the next tick) and hand the address straight back.
+ */
+function literalLookup(
+  address: string,
+  family: unknown,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, family === 6 || address.includes(':') ? 6 : 4)
+}
+
 export class UdpListener {
   private readonly logger: Logger
   private readonly handle: HandleFn
