@@ -109,7 +109,8 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
       seen.push(data)
       indexes.push(Number(res.headers['x-consul-index']))
     })
-    watch.on('error', (e: Error) => assert.fail(`watch error: ${e.message}`))
+    const watchErrors: string[] = []
+    watch.on('error', (e: Error) => watchErrors.push(e.message))
     await waitFor('the first watch answer', () => seen.length >= 1)
 
     // Discovered through b before passing: in the catalog, but not passing.
@@ -160,6 +161,41 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
     }
     for (let i = 1; i < indexes.length; i++)
       assert.ok((indexes[i] ?? 0) >= (indexes[i - 1] ?? 0), 'index went back')
+    assert.deepEqual(watchErrors, [], 'the watcher saw no errors')
+  })
+
+  it('takes the quirks older clients send: lowercase keys, no Content-Type, GET forms, encoded ids', async () => {
+    const base = `http://${b.info?.http}`
+    const send = async (method: string, path: string, body?: unknown) => {
+      // A Buffer body goes out with no Content-Type at all (a string would get text/plain).
+      const init: RequestInit = { method }
+      if (body !== undefined) init.body = Buffer.from(JSON.stringify(body))
+      const res = await fetch(base + path, init)
+      return { status: res.status, text: await res.text() }
+    }
+    const reg = await send('PUT', '/v1/agent/service/register', {
+      name: 'legacy',
+      id: 'legacy:1',
+      port: 7000,
+      tags: ['old'],
+      check: { ttl: '30s', deregister_critical_service_after: '10m' },
+    })
+    assert.equal(reg.status, 200, reg.text)
+    assert.equal((await send('GET', '/v1/agent/check/pass/service%3Alegacy%3A1')).status, 200)
+    const seen = await waitFor('legacy passing through agent c', async () => {
+      const list = (await cc.health.service({ service: 'legacy', passing: true })) as HealthEntry[]
+      return list.length === 1 ? list[0] : undefined
+    })
+    assert.equal(seen.Service.ID, 'legacy:1')
+    assert.deepEqual(seen.Service.Tags, ['old'])
+    assert.equal((await send('GET', '/v1/agent/service/deregister/legacy%3A1')).status, 200)
+    await waitFor('legacy gone from agent c', async () => {
+      const list = (await cc.catalog.service.nodes('legacy')) as CatalogEntry[]
+      return list.length === 0
+    })
+    const dc = await send('GET', '/v1/catalog/services?dc=elsewhere')
+    assert.equal(dc.status, 400)
+    assert.match(dc.text, /only datacenter "dc1"/)
   })
 
   it('X-Consul-Index does not go back when an agent restarts on the same data dir', async () => {
