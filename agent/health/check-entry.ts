@@ -31,6 +31,8 @@ export interface CheckEntry {
   state: CheckState
   ttl: TtlState | undefined
   timer?: unknown
+  /** Clock time the next probe run is due. */
+  dueAt?: number
   deregTimer?: unknown
   deregNotified: boolean
   /** Bumped on replace/remove: a probe result of an older generation is dropped. */

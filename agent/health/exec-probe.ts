@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { CheckStatus } from '../../crdt/schema.ts'
 import type { ExecCheckSpec } from './check-spec.ts'
-import { abortReason, errorText, OutputCapture, type ProbeResult, probeSignal } from './probe.ts'
+import { errorText, OutputCapture, type ProbeResult, watchDeadline } from './probe.ts'
 
 /**
  * Exec check: runs argv directly (no shell, so nothing in an argument is interpreted), in its
@@ -19,7 +19,6 @@ export function statusForExitCode(code: number | null): CheckStatus {
 const PIPE_GRACE_MS = 200
 
 export function execProbe(spec: ExecCheckSpec, outer: AbortSignal): Promise<ProbeResult> {
-  const signal = probeSignal(outer, spec.timeoutMs)
   const [command, ...args] = spec.args as [string, ...string[]]
   return new Promise<ProbeResult>((resolve) => {
     let settled = false
@@ -28,7 +27,7 @@ export function execProbe(spec: ExecCheckSpec, outer: AbortSignal): Promise<Prob
     const finish = (r: ProbeResult): void => {
       if (settled) return
       settled = true
-      signal.removeEventListener('abort', onAbort)
+      cancelDeadline()
       child.stdout?.destroy()
       child.stderr?.destroy()
       resolve(r)
@@ -41,12 +40,12 @@ export function execProbe(spec: ExecCheckSpec, outer: AbortSignal): Promise<Prob
         // Already gone.
       }
     }
-    const onAbort = (): void => {
-      if (!exited) killGroup()
+    const onStop = (why: string): void => {
+      killGroup()
       const out = capture.text()
       finish({
         status: 'critical',
-        output: `${abortReason(signal, outer, spec.timeoutMs)}; killed ${command}${out === '' ? '' : `. Output: ${out}`}`,
+        output: `${why}; killed ${command}${out === '' ? '' : `. Output: ${out}`}`,
       })
     }
     const child = spawn(command, args, {
@@ -80,7 +79,6 @@ export function execProbe(spec: ExecCheckSpec, outer: AbortSignal): Promise<Prob
     child.once('close', () => {
       if (exited) report()
     })
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
+    const cancelDeadline = watchDeadline(outer, spec.timeoutMs, onStop)
   })
 }

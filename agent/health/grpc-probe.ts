@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { service as healthService } from 'grpc-health-check'
 import type { GrpcCheckSpec } from './check-spec.ts'
-import { abortReason, type ProbeResult, probeSignal } from './probe.ts'
+import { type ProbeResult, watchDeadline } from './probe.ts'
 
 /**
  * gRPC check: one `grpc.health.v1.Health/Check` call (via @grpc/grpc-js and the service
@@ -29,7 +29,6 @@ const HealthClientCtor = grpc.makeClientConstructor(
 ) => HealthClient
 
 export function grpcProbe(spec: GrpcCheckSpec, outer: AbortSignal): Promise<ProbeResult> {
-  const signal = probeSignal(outer, spec.timeoutMs)
   const address = `${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`
   const label = `gRPC health ${address}${spec.service === '' ? '' : `/${spec.service}`}`
   const credentials = spec.useTls
@@ -44,19 +43,18 @@ export function grpcProbe(spec: GrpcCheckSpec, outer: AbortSignal): Promise<Prob
   })
   return new Promise<ProbeResult>((resolve) => {
     let settled = false
+    let call: grpc.ClientUnaryCall | undefined
     const finish = (r: ProbeResult): void => {
       if (settled) return
       settled = true
-      signal.removeEventListener('abort', onAbort)
+      cancelDeadline()
       call?.cancel()
       client.close()
       resolve(r)
     }
-    const onAbort = (): void =>
-      finish({ status: 'critical', output: `${label}: ${abortReason(signal, outer, spec.timeoutMs)}` })
-    let call: grpc.ClientUnaryCall | undefined
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
+    const cancelDeadline = watchDeadline(outer, spec.timeoutMs, (why) =>
+      finish({ status: 'critical', output: `${label}: ${why}` }),
+    )
     call = client.check(
       { service: spec.service },
       { deadline: Date.now() + spec.timeoutMs },

@@ -2,7 +2,7 @@ import type { SpecOf } from './check-spec.ts'
 import type { CheckType } from './definition.ts'
 import { execProbe } from './exec-probe.ts'
 import { grpcProbe } from './grpc-probe.ts'
-import { httpProbe } from './http-probe.ts'
+import { createHttpProbe } from './http-probe.ts'
 import type { Probe } from './probe.ts'
 import { tcpProbe } from './tcp-probe.ts'
 
@@ -10,5 +10,5 @@ import { tcpProbe } from './tcp-probe.ts'
 export type ProbeTable = { readonly [T in Exclude<CheckType, 'ttl'>]: Probe<SpecOf<T>> }
 
 export function defaultProbes(): ProbeTable {
-  return { http: httpProbe, tcp: tcpProbe, grpc: grpcProbe, exec: execProbe }
+  return { http: createHttpProbe(), tcp: tcpProbe, grpc: grpcProbe, exec: execProbe }
 }

@@ -10,15 +10,33 @@ export interface ProbeResult {
 /** A probe honours `spec.timeoutMs` by itself and stops early when `signal` aborts. */
 export type Probe<S> = (spec: S, signal: AbortSignal) => Promise<ProbeResult>
 
-/** The signal a probe runs under: the caller's, or the timeout, whichever fires first. */
-export function probeSignal(signal: AbortSignal, timeoutMs: number): AbortSignal {
-  return AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-}
-
-/** Why a probe was cut short: `timed out after 5s` or `cancelled`. */
-export function abortReason(signal: AbortSignal, outer: AbortSignal, timeoutMs: number): string {
-  if (outer.aborted) return 'cancelled'
-  return signal.aborted ? `timed out after ${timeoutMs} ms` : 'aborted'
+/**
+ * Watches a probe's deadline: calls `onStop` once, with why, when `timeoutMs` passes or `outer`
+ * aborts. Returns the cleanup to call when the probe finished first. (A plain timer, not
+ * AbortSignal.timeout: that one cannot be cancelled and would fire for every finished probe.)
+ */
+export function watchDeadline(
+  outer: AbortSignal,
+  timeoutMs: number,
+  onStop: (reason: string) => void,
+): () => void {
+  let stopped = false
+  const stop = (reason: string): void => {
+    if (stopped) return
+    stopped = true
+    cleanup()
+    onStop(reason)
+  }
+  const onAbort = (): void => stop('cancelled')
+  const timer = setTimeout(() => stop(`timed out after ${timeoutMs} ms`), timeoutMs)
+  const cleanup = (): void => {
+    stopped = true
+    clearTimeout(timer)
+    outer.removeEventListener('abort', onAbort)
+  }
+  if (outer.aborted) queueMicrotask(onAbort)
+  else outer.addEventListener('abort', onAbort, { once: true })
+  return cleanup
 }
 
 /** Collects at most OUTPUT_MAX_BYTES from chunks; reports when it is full. */

@@ -282,6 +282,7 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
 
   private schedule(entry: CheckEntry, delayMs: number): void {
     if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
+    entry.dueAt = this.now() + delayMs
     entry.timer = this.timers.setTimeout(() => this.runProbe(entry), delayMs)
   }
 
@@ -309,7 +310,8 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
       return
     }
     const generation = entry.generation
-    const started = this.now()
+    // Runs keep to a fixed rate from when they were due (timer lateness is made up, up to half an interval).
+    const started = Math.max(entry.dueAt ?? this.now(), this.now() - spec.intervalMs / 2)
     const t0 = performance.now()
     const controller = new AbortController()
     entry.abort = controller
@@ -334,8 +336,13 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
       })
     }, spec.timeoutMs + GUARD_GRACE_MS)
     const probe = this.probes[spec.type] as Probe<CheckSpec>
-    const run = Promise.resolve()
-      .then(() => probe(spec, controller.signal))
+    let pending: Promise<ProbeResult>
+    try {
+      pending = probe(spec, controller.signal)
+    } catch (e) {
+      pending = Promise.reject(e)
+    }
+    const run = pending
       .then(complete, (e: unknown) =>
         complete({ status: 'critical', output: `check failed: ${errorText(e)}` }),
       )

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { httpProbe } from '../../agent/health/http-probe.ts'
+import { createHttpProbe } from '../../agent/health/http-probe.ts'
 import { waitFor } from '../helpers/wait-for.ts'
 import {
   selfSignedCert,
@@ -11,6 +11,7 @@ import {
 } from './health-targets.ts'
 
 const never = new AbortController().signal
+const httpProbe = createHttpProbe()
 
 describe('http probe against a real local server', () => {
   let target: TargetServer
