@@ -35,6 +35,8 @@ export class CourierClient {
       stdin: true,
       onJson: (line) => this.onAnswer(line),
     })
+    // A write after the courier died must fail the request, not crash the test process.
+    this.process.child.stdin?.on('error', () => {})
     this.process.child.once('exit', () => {
       for (const w of this.pending.values()) w.reject(new Error(`courier in ${init.ns} exited`))
       this.pending.clear()
@@ -79,6 +81,8 @@ export class CourierClient {
       timeoutMs,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     })
+    if (!this.process.alive)
+      throw new Error(`courier in ${this.process.ns} has exited:\n${this.process.tail()}`)
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
       this.process.child.stdin!.write(`${line}\n`)
