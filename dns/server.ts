@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { CatalogView } from '../crdt/view.ts'
 import { AnswerCache } from './answer-cache.ts'
-import type { Transport } from './assemble.ts'
+import { rcodeResponse, type Transport } from './assemble.ts'
 import { buildChain, runChain } from './chain.ts'
 import { DnsError } from './errors.ts'
 import { Forwarder } from './forward.ts'
@@ -13,6 +13,7 @@ import { parseQuery, type QueryParse } from './query.ts'
 import { ResponseRateLimiter } from './rate-limit.ts'
 import { TcpListener } from './tcp-listener.ts'
 import { UdpListener } from './udp-listener.ts'
+import { RCODE } from './wire-constants.ts'
 
 export interface DnsServerComponents {
   /** A pino logger; the server logs through a child with component 'dns'. */
@@ -46,6 +47,7 @@ export class DnsServer {
   private readonly tcp: TcpListener
   private bound: DnsAddresses | undefined
   private starting: Promise<void> | undefined
+  private lastFailureLog = 0
 
   constructor(components: DnsServerComponents, init: DnsServerInit = {}) {
     const r = resolveDnsOptions(init)
@@ -100,7 +102,19 @@ export class DnsServer {
     source: { address: string; port: number },
   ): { parsed: QueryParse; outcome: Outcome | Promise<Outcome> } => {
     const parsed = parseQuery(raw)
-    return { parsed, outcome: runChain(this.chain, { raw, parsed, transport, source }) }
+    try {
+      return { parsed, outcome: runChain(this.chain, { raw, parsed, transport, source }) }
+    } catch (err) {
+      // A bug or a failing view(): answer SERVFAIL rather than nothing, and log at most once a second.
+      const t = Date.now()
+      if (t - this.lastFailureLog >= 1000) {
+        this.lastFailureLog = t
+        this.logger.error({ err }, 'dns handler failed; answering SERVFAIL')
+      }
+      if (!parsed.ok) return { parsed, outcome: { kind: 'drop', reason: 'handler failed' } }
+      const bytes = rcodeResponse(raw, parsed.query, RCODE.SERVFAIL, this.options.maxUdpSize)
+      return { parsed, outcome: { kind: 'reply', bytes, rcode: RCODE.SERVFAIL, via: 'failure' } }
+    }
   }
 
   /** Answers computed so far (cache misses): stays flat between catalog changes. */

@@ -68,3 +68,25 @@ describe('DnsServer lifecycle', () => {
     assert.match(text, /grapevine_dns_responses_total\{transport="udp",rcode="NXDOMAIN",via="zone"\} 1/)
   })
 })
+
+describe('DnsServer: a failing view', () => {
+  it('answers SERVFAIL instead of crashing or staying silent', async () => {
+    const s = new DnsServer(
+      {
+        logger: silentLogger(),
+        view: () => {
+          throw new Error('view unavailable')
+        },
+      },
+      { udp: { port: 0 }, tcp: { port: 0 } },
+    )
+    const q = dnsPacket.encode({
+      id: 3,
+      type: 'query',
+      questions: [{ type: 'A', name: 'web.service.grapevine' }],
+    })
+    const out = await s.handle(q, 'udp', { address: '127.0.0.1', port: 1 }).outcome
+    assert.equal(out.kind, 'reply')
+    if (out.kind === 'reply') assert.equal(out.bytes[3]! & 0xf, 2)
+  })
+})
