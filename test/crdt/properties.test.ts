@@ -10,14 +10,15 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { canonicalJson } from '../../crdt/canonical.ts'
-import { type AppliedChange, Catalog, type MergeOptions } from '../../crdt/catalog.ts'
+import { Catalog } from '../../crdt/catalog.ts'
 import { compareEntries, type Entry } from '../../crdt/entry.ts'
 import { compareHlc, HLC_MAX_COUNT, type Hlc, HybridClock, isValidHlc } from '../../crdt/hlc.ts'
 import { instanceKey, nodeKey } from '../../crdt/keys.ts'
 import { decodeFrame, describeWireError, encodeFrame, type Frame } from '../../crdt/wire.ts'
-import { FakeClock } from '../helpers/fake-clock.ts'
 import { frameArb, instanceValueArb } from './arbitraries.ts'
-import { digestsEqual, exchange, FOREVER, instanceValue, nodeValue, peerId, T0 } from './fixtures.ts'
+import { FOREVER, instanceValue, nodeValue, peerId, T0 } from './fixtures.ts'
+import { mutate, mutationArb, replaceAt } from './mutations.ts'
+import { ANTI_ENTROPY_ROUNDS, runScenario, type Scenario, scenarioArb } from './replica-sim.ts'
 
 const RUNS = { numRuns: 1000, verbose: 1 } as const
 
@@ -179,180 +180,6 @@ describe('the order on versions', () => {
 
 // ---- replicas converge ------------------------------------------------------------------------
 
-const MAX_OPS = 40
-const clockStepArb = fc.oneof(
-  fc.constant(0), // stall
-  fc.integer({ min: 1, max: 30 }), // ordinary progress
-  fc.integer({ min: -5_000, max: -1 }), // jump back
-  fc.integer({ min: 1_000, max: 20_000 }), // leap forward
-)
-interface Op {
-  replica: number
-  id: number
-  remove: boolean
-  port: number
-  step: number
-  /** What happens to this write on its way to each other replica, in replica order. */
-  fates: Fate[]
-}
-interface Fate {
-  copies: number
-  delay: number
-  dupDelay: number
-}
-interface Scenario {
-  n: number
-  offsets: number[]
-  ops: Op[]
-  swapRoles: boolean[]
-}
-/** For each (write, receiver): lost (0 copies), delivered, or duplicated; each copy after a delay. */
-const fateArb: fc.Arbitrary<Fate> = fc.record({
-  copies: fc.constantFrom(0, 1, 1, 1, 2),
-  delay: fc.nat(12),
-  dupDelay: fc.nat(12),
-})
-const opArb = (n: number): fc.Arbitrary<Op> =>
-  fc.record({
-    replica: fc.nat(n - 1),
-    id: fc.nat(3),
-    remove: fc.boolean(),
-    port: fc.nat(3),
-    step: clockStepArb,
-    fates: fc.array(fateArb, { minLength: n - 1, maxLength: n - 1 }),
-  })
-
-const scenarioArb: fc.Arbitrary<Scenario> = fc.integer({ min: 3, max: 7 }).chain((n) =>
-  fc.record({
-    n: fc.constant(n),
-    offsets: fc.array(fc.integer({ min: -10_000, max: 10_000 }), { minLength: n, maxLength: n }),
-    ops: fc.array(opArb(n), { minLength: 1, maxLength: MAX_OPS, size: 'max' }),
-    swapRoles: fc.array(fc.boolean(), { minLength: 21, maxLength: 21 }),
-  }),
-)
-
-/** Send a frame through the wire format, as the agent does: encode, then decode (which must succeed). */
-function overWire<F extends Frame>(frame: F): F {
-  const decoded = decodeFrame(encodeFrame(frame))
-  if (!decoded.ok) assert.fail(`a valid frame failed to decode: ${describeWireError(decoded.error)}`)
-  return decoded.value as F
-}
-
-/** The two-way exchange of fixtures.ts, with every message passing through the wire format. */
-function exchangeOverWire(a: Catalog, b: Catalog, opts: MergeOptions): void {
-  const digestA = overWire({ v: 1, kind: 'digest', digest: a.digest() }).digest
-  const forA = overWire({ v: 1, kind: 'entries', entries: b.entriesNewerThan(digestA) }).entries
-  const digestB = overWire({ v: 1, kind: 'digest', digest: b.digest() }).digest
-  a.mergeAll(forA, opts)
-  b.mergeAll(overWire({ v: 1, kind: 'entries', entries: a.entriesNewerThan(digestB) }).entries, opts)
-}
-
-interface Replica {
-  readonly origin: string
-  readonly clock: FakeClock
-  readonly hlc: HybridClock
-  readonly catalog: Catalog
-}
-
-const ANTI_ENTROPY_ROUNDS = 8
-
-/**
- * Run a scenario: writes, lossy delivery, then anti-entropy, every message through the wire format
- * unless `wire` is false. Returns the replicas and the expected state. With a finite `horizonMs` every replica also collects garbage after every write, and
- * every applied change is checked to be newer than anything that replica ever held for that key
- * (so a collected delete can never be undone by a late, older version).
- */
-function runScenario(s: Scenario, horizonMs = Number.POSITIVE_INFINITY, wire = true) {
-  const replicas: Replica[] = []
-  for (let i = 0; i < s.n; i++) {
-    const clock = new FakeClock(T0 + (s.offsets[i] as number))
-    replicas.push({
-      origin: peerId(i),
-      clock,
-      hlc: new HybridClock(clock.now, 3_600_000),
-      catalog: new Catalog(),
-    })
-  }
-  const optsFor = (r: Replica): MergeOptions => ({
-    now: r.clock.now(),
-    horizonMs,
-    maxDriftMs: Number.POSITIVE_INFINITY,
-  })
-  const everHeld = replicas.map(() => new Map<string, Hlc>())
-  const applied = (i: number, change: AppliedChange | undefined) => {
-    if (change === undefined) return
-    const seen = everHeld[i] as Map<string, Hlc>
-    const before = seen.get(change.current.key)
-    if (before !== undefined && compareHlc(change.current.hlc, before) <= 0) {
-      assert.fail(
-        `replica ${i} went back on ${change.current.key}: held ${JSON.stringify(before)}, now ${JSON.stringify(change.current.hlc)}`,
-      )
-    }
-    seen.set(change.current.key, change.current.hlc)
-  }
-  const latest = new Map<string, Entry>()
-  const pending: Array<{ at: number; seq: number; to: number; entry: Entry }> = []
-  let seq = 0
-  const deliver = (upTo: number) => {
-    pending.sort((a, b) => a.at - b.at || a.seq - b.seq)
-    while (pending.length > 0 && (pending[0]?.at as number) <= upTo) {
-      const msg = pending.shift() as (typeof pending)[number]
-      const target = replicas[msg.to] as Replica
-      target.hlc.observe(msg.entry.hlc)
-      const [entry] = wire ? overWire({ v: 1, kind: 'delta', entries: [msg.entry] }).entries : [msg.entry]
-      applied(msg.to, target.catalog.merge(entry as Entry, optsFor(target)).change)
-    }
-  }
-  s.ops.forEach((op, k) => {
-    deliver(k)
-    const r = replicas[op.replica] as Replica
-    r.clock.advance(op.step)
-    const id = `i${op.id}`
-    const entry: Entry = {
-      key: instanceKey(r.origin, id),
-      origin: r.origin,
-      hlc: r.hlc.tick(),
-      value: op.remove ? null : instanceValue(id, { port: op.port, node: `host${op.replica}` }),
-    }
-    const local = r.catalog.merge(entry, optsFor(r))
-    assert.equal(local.outcome, 'applied', 'a local write always applies')
-    applied(op.replica, local.change)
-    if (Number.isFinite(horizonMs)) for (const x of replicas) x.catalog.gc(x.clock.now(), horizonMs)
-    latest.set(entry.key, entry)
-    let receiver = 0
-    for (let to = 0; to < s.n; to++) {
-      if (to === op.replica) continue
-      const fate = op.fates[receiver++] as Fate
-      for (let c = 0; c < fate.copies; c++) {
-        pending.push({ at: k + fate.delay + c * fate.dupDelay, seq: seq++, to, entry })
-      }
-    }
-  })
-  deliver(Number.POSITIVE_INFINITY)
-
-  const now = Math.max(...replicas.map((r) => r.clock.now()))
-  const aeOpts: MergeOptions = {
-    now,
-    horizonMs: Number.POSITIVE_INFINITY,
-    maxDriftMs: Number.POSITIVE_INFINITY,
-  }
-  let rounds = 0
-  const converged = () => replicas.every((r) => digestsEqual(r.catalog, (replicas[0] as Replica).catalog))
-  while (!converged() && rounds < ANTI_ENTROPY_ROUNDS) {
-    rounds++
-    let pair = 0
-    for (let i = 0; i < s.n; i++) {
-      for (let j = i + 1; j < s.n; j++) {
-        const [a, b] = s.swapRoles[pair++ % s.swapRoles.length] ? [j, i] : [i, j]
-        const [x, y] = [(replicas[a] as Replica).catalog, (replicas[b] as Replica).catalog]
-        if (wire) exchangeOverWire(x, y, aeOpts)
-        else exchange(x, y, aeOpts)
-      }
-    }
-  }
-  return { replicas, latest, rounds }
-}
-
 describe('replicas converge', () => {
   // regression: (none found yet)
   const regressions: Array<[Scenario]> = []
@@ -375,95 +202,9 @@ describe('replicas converge', () => {
   // replica whose clock had jumped back, re-applied a collected version (found by this property).
   const gcRegressions: Array<[Scenario]> = [
     [
-      {
-        n: 4,
-        offsets: [-3058, 5468, 0, 0],
-        ops: [
-          {
-            replica: 0,
-            id: 0,
-            remove: false,
-            port: 0,
-            step: 13687,
-            fates: [
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-            ],
-          },
-          {
-            replica: 1,
-            id: 0,
-            remove: false,
-            port: 0,
-            step: 1000,
-            fates: [
-              { copies: 2, delay: 0, dupDelay: 10 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-            ],
-          },
-          {
-            replica: 0,
-            id: 0,
-            remove: false,
-            port: 0,
-            step: 10840,
-            fates: [
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-            ],
-          },
-          {
-            replica: 0,
-            id: 0,
-            remove: false,
-            port: 0,
-            step: -1,
-            fates: [
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-            ],
-          },
-          {
-            replica: 1,
-            id: 0,
-            remove: false,
-            port: 0,
-            step: 1,
-            fates: [
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-              { copies: 0, delay: 0, dupDelay: 0 },
-            ],
-          },
-        ],
-        swapRoles: [
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-          false,
-        ],
-      },
+      JSON.parse(
+        '{"n":4,"offsets":[-3058,5468,0,0],"ops":[{"replica":0,"id":0,"remove":false,"port":0,"step":13687,"fates":[{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0}]},{"replica":1,"id":0,"remove":false,"port":0,"step":1000,"fates":[{"copies":2,"delay":0,"dupDelay":10},{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0}]},{"replica":0,"id":0,"remove":false,"port":0,"step":10840,"fates":[{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0}]},{"replica":0,"id":0,"remove":false,"port":0,"step":-1,"fates":[{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0}]},{"replica":1,"id":0,"remove":false,"port":0,"step":1,"fates":[{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0},{"copies":0,"delay":0,"dupDelay":0}]}],"swapRoles":[false,false,false,false,false,false,false,false,false,false,false,false,false,false,false,false,false,false,false,false,false]}',
+      ),
     ],
   ]
 
@@ -564,53 +305,6 @@ function assertTotal(bytes: Uint8Array): void {
     assert.ok(ERROR_TYPES.has(r.error.type), r.error.type)
     assert.equal(typeof describeWireError(r.error), 'string')
   }
-}
-
-interface Mutation {
-  op: 'flip' | 'set' | 'delete' | 'insert' | 'truncate' | 'duplicate'
-  pos: number
-  len: number
-  byte: number
-}
-const mutationArb: fc.Arbitrary<Mutation> = fc.record({
-  op: fc.constantFrom('flip', 'set', 'delete', 'insert', 'truncate', 'duplicate'),
-  pos: fc.nat(),
-  len: fc.integer({ min: 1, max: 16 }),
-  byte: fc.integer({ min: 0, max: 255 }),
-})
-
-function mutate(bytes: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
-  let b = Array.from(bytes)
-  for (const m of mutations) {
-    const p = b.length === 0 ? 0 : m.pos % b.length
-    if (m.op === 'flip' && b.length > 0) b[p] = (b[p] as number) ^ (1 << (m.byte % 8))
-    else if (m.op === 'set' && b.length > 0) b[p] = m.byte
-    else if (m.op === 'delete') b.splice(p, m.len)
-    else if (m.op === 'insert') b.splice(p, 0, ...new Array(m.len).fill(m.byte))
-    else if (m.op === 'truncate') b = b.slice(0, p)
-    else if (m.op === 'duplicate') b.splice(p, 0, ...b.slice(p, p + m.len))
-  }
-  return Uint8Array.from(b)
-}
-
-/** Replace the value at one path of a JSON document (chosen by index among all paths) with `replacement`. */
-function replaceAt(doc: unknown, index: number, replacement: unknown): unknown {
-  const paths: Array<Array<string | number>> = []
-  const walk = (v: unknown, path: Array<string | number>) => {
-    paths.push(path)
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) walk(v[i], [...path, i])
-    } else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) walk(x, [...path, k])
-    }
-  }
-  walk(doc, [])
-  const path = paths[index % paths.length] as Array<string | number>
-  if (path.length === 0) return replacement
-  let parent = doc as Record<string | number, unknown>
-  for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>
-  parent[path[path.length - 1] as string | number] = replacement
-  return doc
 }
 
 describe('wire format', () => {
