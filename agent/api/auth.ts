@@ -46,7 +46,7 @@ export function tokensEqual(a: string, b: string): boolean {
 }
 
 /**
- * A preHandler that lets a write through only with the right token; does nothing when no token
+ * A hook (onRequest or preHandler) that lets a write through only with the right token; does nothing when no token
  * is configured. Missing → 401 UNAUTHORIZED, wrong → 403 FORBIDDEN.
  */
 export function createTokenCheck(token: string | undefined, sources: TokenSources = NATIVE_TOKEN_SOURCES) {

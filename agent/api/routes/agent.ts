@@ -104,7 +104,7 @@ export const agentRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ct
 
   app.put(
     '/v1/agent/reload',
-    { preHandler: ctx.requireToken, schema: { response: { 200: ReloadAnswer, ...WRITE_ERRORS } } },
+    { onRequest: ctx.requireToken, schema: { response: { 200: ReloadAnswer, ...WRITE_ERRORS } } },
     async () => {
       const r = await ctx.ports.reload()
       return { loaded: r.loaded, errors: [...r.errors] }

@@ -110,7 +110,8 @@ function localAnswer(ctx: ApiContext, local: LocalInstance): LocalInstanceAnswer
 
 export const instanceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ctx) => {
   const registry = ctx.ports.registry
-  const write = { preHandler: ctx.requireToken }
+  // onRequest: the token is checked before the body is read or validated.
+  const write = { onRequest: ctx.requireToken }
 
   app.post(
     '/v1/instances',

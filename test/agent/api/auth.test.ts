@@ -50,6 +50,18 @@ describe('ACL token for writes', () => {
     assert.equal(t.ports.registry.list().length, 0)
   })
 
+  it('the token is checked before the body: no validation details or body reads for strangers', async () => {
+    const t = api(SECRET)
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/instances', payload: { port: 'x' } })
+    assert.equal(bad.statusCode, 401)
+    const big = await t.app.inject({
+      method: 'POST',
+      url: '/v1/instances',
+      payload: { service: 'web', port: 1, meta: { x: 'y'.repeat(40_000) } },
+    })
+    assert.equal(big.statusCode, 401)
+  })
+
   it('wrong token: 403 FORBIDDEN, in either header', async () => {
     const t = api(SECRET)
     for (const headers of [{ authorization: 'Bearer nope' }, { 'x-grapevine-token': 'nope' }]) {
