@@ -39,7 +39,7 @@ describe('exec probe running real scripts', () => {
     const took = performance.now() - t0
     assert.equal(r.status, 'critical')
     assert.match(r.output, /timed out after 500 ms; killed \/bin\/sh/)
-    assert.ok(took < 2_000, `took ${took} ms`)
+    assert.ok(took < 3_000, `took ${took} ms`)
     const pid = Number(/child=(\d+)/.exec(r.output)?.[1])
     assert.ok(pid > 0, r.output)
     await waitFor('the background child to be killed too', () => !alive(pid), { timeoutMs: 5_000 })
@@ -70,6 +70,6 @@ describe('exec probe running real scripts', () => {
     const r = await sh('(sleep 3 &) ; echo done', { timeout: '5s' })
     assert.equal(r.status, 'passing')
     assert.match(r.output, /done/)
-    assert.ok(performance.now() - t0 < 2_000)
+    assert.ok(performance.now() - t0 < 2_700)
   })
 })

@@ -65,7 +65,7 @@ describe('http probe against a real local server', () => {
     const body = r.output.slice(r.output.indexOf('Output: ') + 'Output: '.length)
     assert.equal(Buffer.byteLength(body), 4096)
     assert.match(r.output, /body truncated at 4 KiB/)
-    assert.ok(took < 1_000, `took ${took} ms`)
+    assert.ok(took < 3_000, `took ${took} ms`)
     // The server stops writing once the probe hangs up: far less than the 64 MiB it would send.
     await waitFor('server to notice the closed connection', () => target.hugeBytesWritten > 0)
     assert.ok(target.hugeBytesWritten < 16 * 1024 * 1024, `server wrote ${target.hugeBytesWritten} bytes`)

@@ -31,21 +31,21 @@ describe('HealthScheduler with real probes and timers', () => {
     scheduler.on('check:change', (e) => changes.push(e))
     try {
       scheduler.setChecks('web-1', [
-        { id: 'slow', type: 'http', url: `${http.url}/slow`, interval: '5s', timeout: '3s' },
+        { id: 'slow', type: 'http', url: `${http.url}/slow`, interval: '10s', timeout: '5s' },
         { id: 'port', type: 'tcp', target: `127.0.0.1:${port}`, interval: '100ms', timeout: '100ms' },
       ])
       await scheduler.start()
-      // While the slow check waits out its 3 s timeout, the TCP check keeps its 100 ms pace.
+      // While the slow check waits out its 5 s timeout, the TCP check keeps its 100 ms pace.
       await waitFor('10 TCP results', async () => (await resultCount(metrics, 'tcp', 'passing')) >= 10, {
-        timeoutMs: 2_500,
+        timeoutMs: 4_500,
       })
       assert.equal(await resultCount(metrics, 'http', 'critical'), 0, 'slow check still running')
       assert.equal(scheduler.get('port')?.status, 'passing')
       await waitFor(
         'the slow check to time out',
-        () => scheduler.get('slow')?.output.includes('timed out after 3000 ms'),
+        () => scheduler.get('slow')?.output.includes('timed out after 5000 ms'),
         {
-          timeoutMs: 6_000,
+          timeoutMs: 8_000,
         },
       )
       assert.equal(scheduler.get('slow')?.status, 'critical')
