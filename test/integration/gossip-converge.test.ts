@@ -8,6 +8,7 @@ import { Registry } from 'prom-client'
 import {
   converged,
   createAgent,
+  eventually,
   everyoneHas,
   QUIET_TIMING,
   register,
@@ -15,7 +16,6 @@ import {
   stopFleet,
   type TestAgent,
 } from '../agent/gossip/harness.ts'
-import { waitFor } from '../helpers/wait-for.ts'
 
 describe('gossip: convergence on 10 agents over loopback TCP', () => {
   let agents: TestAgent[] = []
@@ -29,7 +29,7 @@ describe('gossip: convergence on 10 agents over loopback TCP', () => {
   })
 
   it('forms a mesh: every agent sees subscribers on the catalog topic', async () => {
-    await waitFor('catalog topic subscribers everywhere', () =>
+    await eventually('catalog topic subscribers everywhere', () =>
       agents.every((a) => a.gossip.catalogSubscribers().length > 0),
     )
   })
@@ -63,7 +63,7 @@ describe('gossip: convergence on 10 agents over loopback TCP', () => {
     extra.push(late)
     await late.gossip.start()
     const target = (agents[0] as TestAgent).store.canonical()
-    await waitFor('late joiner holds the whole catalog', () => {
+    await eventually('late joiner holds the whole catalog', () => {
       const others = late.store
         .canonical()
         .split('\n')

@@ -12,6 +12,7 @@ import type { NodeValue } from '../../crdt/schema.ts'
 import { effectiveHealth } from '../../crdt/view.ts'
 import {
   createAgent,
+  eventually,
   everyoneHas,
   FAST_TIMING,
   register,
@@ -19,7 +20,6 @@ import {
   stopFleet,
   type TestAgent,
 } from '../agent/gossip/harness.ts'
-import { waitFor } from '../helpers/wait-for.ts'
 
 const TIMING = { ...FAST_TIMING, reapAfterMs: 1_500 }
 
@@ -45,7 +45,7 @@ describe('gossip membership: failure, reap, return, leave', () => {
         else list.push(event)
       })
     }
-    await waitFor('everyone sees 4 alive members', () =>
+    await eventually('everyone sees 4 alive members', () =>
       agents.every((a) => [...a.gossip.members().values()].filter((m) => m.state === 'alive').length === 4),
     )
   })
@@ -60,7 +60,7 @@ describe('gossip membership: failure, reap, return, leave', () => {
     const observers = agents.slice(0, 4)
     const started = performance.now()
     await victim.gossip.stop({ leave: false })
-    await waitFor('victim unreachable on every observer', () =>
+    await eventually('victim unreachable on every observer', () =>
       observers.every((o) => o.gossip.members().get(victim.origin)?.state === 'unreachable'),
     )
     console.log(
@@ -72,7 +72,7 @@ describe('gossip membership: failure, reap, return, leave', () => {
   it('is reaped (gone from answers) after reapAfter, and comes back when it returns', async () => {
     const victim = agents[4] as TestAgent
     const observers = agents.slice(0, 4)
-    await waitFor('victim reaped everywhere', () =>
+    await eventually('victim reaped everywhere', () =>
       observers.every((o) => o.gossip.members().get(victim.origin)?.reaped === true),
     )
     for (const o of observers) {
@@ -86,7 +86,7 @@ describe('gossip membership: failure, reap, return, leave', () => {
     )
     restarted.push(back)
     await back.gossip.start()
-    await waitFor('returned node alive everywhere', () =>
+    await eventually('returned node alive everywhere', () =>
       observers.every((o) => o.gossip.members().get(victim.origin)?.state === 'alive'),
     )
     const key = register(back, 'api-2', 'api')
@@ -99,7 +99,7 @@ describe('gossip membership: failure, reap, return, leave', () => {
     for (const o of observers) events.set(o.origin, [])
     const started = performance.now()
     await leaver.gossip.stop()
-    await waitFor('leaver left on every observer', () =>
+    await eventually('leaver left on every observer', () =>
       observers.every((o) => o.gossip.members().get(leaver.origin)?.state === 'left'),
     )
     const ms = performance.now() - started

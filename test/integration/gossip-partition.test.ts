@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import {
   converged,
+  eventually,
   instanceValue,
   Partition,
   QUIET_TIMING,
@@ -15,7 +16,6 @@ import {
   stopFleet,
   type TestAgent,
 } from '../agent/gossip/harness.ts'
-import { waitFor } from '../helpers/wait-for.ts'
 
 describe('gossip: a 5|5 partition heals to identical catalogs', () => {
   const partition = new Partition()
@@ -35,7 +35,7 @@ describe('gossip: a 5|5 partition heals to identical catalogs', () => {
     const right = agents.slice(5)
     partition.set([left.map((a) => a.origin), right.map((a) => a.origin)])
     await partition.cut(agents)
-    await waitFor('no connection crosses the partition', () =>
+    await eventually('no connection crosses the partition', () =>
       left.every((a) => a.gossip.peers().every((p) => !right.some((b) => b.origin === p))),
     )
 
@@ -60,7 +60,7 @@ describe('gossip: a 5|5 partition heals to identical catalogs', () => {
 
     const healStarted = performance.now()
     partition.heal()
-    const canonical = await converged(agents, 'all 10 identical after the heal', 30_000)
+    const canonical = await converged(agents, 'all 10 identical after the heal')
     console.log(
       `# partition healed: identical catalogs ${(performance.now() - healStarted).toFixed(0)} ms after the heal`,
     )

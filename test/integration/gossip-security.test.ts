@@ -16,6 +16,7 @@ import { encodeFrame } from '../../crdt/wire.ts'
 import {
   counter,
   createAgent,
+  eventually,
   everyoneHas,
   instanceValue,
   QUIET_TIMING,
@@ -24,7 +25,6 @@ import {
   stopFleet,
   type TestAgent,
 } from '../agent/gossip/harness.ts'
-import { waitFor } from '../helpers/wait-for.ts'
 
 describe('gossip security: forged records', () => {
   let agents: TestAgent[] = []
@@ -39,7 +39,7 @@ describe('gossip security: forged records', () => {
       agents[0]?.gossip.multiaddrs().slice(0, 1) ?? [],
     )
     await evil.gossip.start()
-    await waitFor(
+    await eventually(
       'the forger and the fleet see each other on the catalog topic',
       () =>
         evil.gossip.catalogSubscribers().length === agents.length &&
@@ -69,7 +69,7 @@ describe('gossip security: forged records', () => {
       encodeFrame({ v: 1, kind: 'delta', entries: [forged] }),
     )
     assert.ok(neighbours.length > 0)
-    await waitFor('the forger is penalised by every neighbour', () =>
+    await eventually('the forger is penalised by every neighbour', () =>
       neighbours.every((a) => a.gossip.score(evil.origin) < 0),
     )
     const after = agents.map((a) => a.gossip.score(evil.origin))
@@ -162,7 +162,7 @@ describe('gossip security: private network (swarm key)', () => {
     // Time passes observably: the fleet keeps working (a write spreads, syncs run).
     const fleetKey = register(fleet[1] as TestAgent, 'member')
     await everyoneHas(fleet, fleetKey)
-    await waitFor('the fleet ran a few sync rounds', () => fleet.every((a) => a.gossip.synced()))
+    await eventually('the fleet ran a few sync rounds', () => fleet.every((a) => a.gossip.synced()))
     for (const outsider of outsiders) {
       assert.equal(outsider.gossip.peers().length, 0, `${outsider.name} connected`)
       assert.equal(outsider.store.get(fleetKey), undefined)

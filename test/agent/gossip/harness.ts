@@ -45,6 +45,17 @@ export interface FleetOptions {
 const logger = pino({ level: process.env.GRAPEVINE_TEST_LOG ?? 'silent' })
 let memoryCounter = 0
 
+/**
+ * Deadline for conditions in multi-agent tests. Generous: the box is shared and in-process fleets
+ * slow down with its load (a 10-agent step that takes 100 ms idle took 10+ s at load 20).
+ */
+export const DEADLINE_MS = Number(process.env.GRAPEVINE_TEST_DEADLINE_MS ?? 90_000)
+
+/** `waitFor` with the multi-agent deadline. */
+export function eventually<T>(what: string, check: () => T | Promise<T>): Promise<NonNullable<T>> {
+  return waitFor(what, check, { timeoutMs: DEADLINE_MS, intervalMs: 20 })
+}
+
 export const FAST_TIMING: MemberTiming = MEMBER_TIMING_PRESETS.fast
 /** For runs that test the catalog, not liveness: heartbeats cost CPU in a one-process fleet. */
 export const QUIET_TIMING: MemberTiming = MEMBER_TIMING_PRESETS.lan
@@ -125,9 +136,7 @@ export async function startFleet(n: number, opts: FleetOptions = {}): Promise<Te
     await waitFor(
       `agents ${i + 1}..${i + group.length} connected`,
       () => group.every((a) => a.gossip.peers().length > 0),
-      {
-        timeoutMs: 30_000,
-      },
+      { timeoutMs: DEADLINE_MS },
     )
   }
   return [seed, ...rest]
@@ -166,7 +175,7 @@ export function register(agent: TestAgent, id: string, service = 'web', port = 8
 export async function converged(
   agents: readonly TestAgent[],
   what: string,
-  timeoutMs = 20_000,
+  timeoutMs = DEADLINE_MS,
 ): Promise<string> {
   let canonical = ''
   await waitFor(
@@ -184,7 +193,7 @@ export async function converged(
 export async function everyoneHas(
   agents: readonly TestAgent[],
   key: string,
-  timeoutMs = 20_000,
+  timeoutMs = DEADLINE_MS,
 ): Promise<void> {
   await waitFor(
     `${key} on all ${agents.length} agents`,
