@@ -50,6 +50,7 @@ export class UdpListener {
     // query costs the client a full retry timeout.
     const sock = createSocket({
       type: host.includes(':') ? 'udp6' : 'udp4',
+      lookup: literalLookup,
       ...(recvBufferSize ? { recvBufferSize } : {}),
     })
     await new Promise<void>((resolve, reject) => {

@@ -236,6 +236,9 @@ try {
         clients: CLIENTS,
         outstanding: OUTSTANDING,
         ...r,
+        // How busy the machine was: figures from a shared, loaded machine are not comparable.
+        load1: Number(loadavg()[0]!.toFixed(2)),
+        cpus: cpus().length,
       })
     }
   }
