@@ -23,6 +23,11 @@ interface CatalogEntry {
   ServiceTags: string[]
 }
 
+/** Generous deadlines: these agents share the machine with other test suites. */
+function until<T>(what: string, check: () => T | Promise<T>) {
+  return waitFor(what, check, { timeoutMs: 30_000 })
+}
+
 function client(http: string): Consul {
   const [host, port] = [http.slice(0, http.lastIndexOf(':')), http.slice(http.lastIndexOf(':') + 1)]
   return new Consul({ host, port: Number(port) })
@@ -40,10 +45,10 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
 
   before(async () => {
     const flags = ['--http', '127.0.0.1:0', '--dns', '127.0.0.1:0']
-    const ia = await a.start(flags)
+    const ia = await a.start(flags, { timeoutMs: 60_000 })
     const [ib, ic] = await Promise.all([
-      b.start([...flags, '--join', a.joinAddr()]),
-      c.start([...flags, '--join', a.joinAddr()]),
+      b.start([...flags, '--join', a.joinAddr()], { timeoutMs: 60_000 }),
+      c.start([...flags, '--join', a.joinAddr()], { timeoutMs: 60_000 }),
     ])
     ca = client(ia.http)
     cb = client(ib.http)
@@ -57,7 +62,7 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
         }
         return true
       },
-      { timeoutMs: 20_000 },
+      { timeoutMs: 60_000 },
     )
   })
 
@@ -111,10 +116,10 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
     })
     const watchErrors: string[] = []
     watch.on('error', (e: Error) => watchErrors.push(e.message))
-    await waitFor('the first watch answer', () => seen.length >= 1)
+    await until('the first watch answer', () => seen.length >= 1)
 
     // Discovered through b before passing: in the catalog, but not passing.
-    const catalog = await waitFor('web in b catalog', async () => {
+    const catalog = await until('web in b catalog', async () => {
       const list = (await cb.catalog.service.nodes('web')) as CatalogEntry[]
       return list.length === 1 ? list[0] : undefined
     })
@@ -128,7 +133,7 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
     await ca.agent.check.pass({ id: 'service:web1', note: 'ready' })
 
     for (const k of [cb, cc]) {
-      const healthy = await waitFor('web passing on another agent', async () => {
+      const healthy = await until('web passing on another agent', async () => {
         const list = (await k.health.service({ service: 'web', passing: true })) as HealthEntry[]
         return list.length === 1 ? list[0] : undefined
       })
@@ -140,17 +145,17 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
         ['serfHealth', 'service:web1'],
       )
     }
-    await waitFor('the watch to see web passing', () =>
+    await until('the watch to see web passing', () =>
       seen.some((d) => d.length === 1 && d[0]?.Service.ID === 'web1'),
     )
 
     await ca.agent.service.deregister('web1')
-    await waitFor('the watch to see web gone', () => {
+    await until('the watch to see web gone', () => {
       const last = seen.at(-1)
       return last !== undefined && last.length === 0 && seen.some((d) => d.length === 1)
     })
     for (const k of [ca, cb, cc]) {
-      await waitFor('web gone from every catalog', async () => {
+      await until('web gone from every catalog', async () => {
         const [nodes, health, services] = await Promise.all([
           k.catalog.service.nodes('web') as Promise<CatalogEntry[]>,
           k.health.service('web') as Promise<HealthEntry[]>,
@@ -182,14 +187,14 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
     })
     assert.equal(reg.status, 200, reg.text)
     assert.equal((await send('GET', '/v1/agent/check/pass/service%3Alegacy%3A1')).status, 200)
-    const seen = await waitFor('legacy passing through agent c', async () => {
+    const seen = await until('legacy passing through agent c', async () => {
       const list = (await cc.health.service({ service: 'legacy', passing: true })) as HealthEntry[]
       return list.length === 1 ? list[0] : undefined
     })
     assert.equal(seen.Service.ID, 'legacy:1')
     assert.deepEqual(seen.Service.Tags, ['old'])
     assert.equal((await send('GET', '/v1/agent/service/deregister/legacy%3A1')).status, 200)
-    await waitFor('legacy gone from agent c', async () => {
+    await until('legacy gone from agent c', async () => {
       const list = (await cc.catalog.service.nodes('legacy')) as CatalogEntry[]
       return list.length === 0
     })
@@ -211,14 +216,10 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
     assert.ok(before >= 1)
     await a.kill('SIGTERM')
     restarted = new AgentProcess('consul-a', a.dataDir)
-    const info = await restarted.start([
-      '--http',
-      '127.0.0.1:0',
-      '--dns',
-      '127.0.0.1:0',
-      '--join',
-      b.joinAddr(),
-    ])
+    const info = await restarted.start(
+      ['--http', '127.0.0.1:0', '--dns', '127.0.0.1:0', '--join', b.joinAddr()],
+      { timeoutMs: 60_000 },
+    )
     const res = await fetch(`http://${info.http}/v1/catalog/services`)
     const afterIndex = Number(res.headers.get('x-consul-index'))
     assert.ok(afterIndex >= before, `index went from ${before} to ${afterIndex} across the restart`)
