@@ -137,14 +137,15 @@ export function describeIssues(root: unknown, part: string, issues: readonly Sch
     )
     if (extra.length === 0) continue
     const props = (schemaAt(root, e.schemaPath) as Json | undefined)?.['properties'] as Json | undefined
-    const allowed = props === undefined ? '' : `; allowed: ${Object.keys(props).join(', ')}`
-    const names = extra.map((name) => field(part, e.instancePath, name))
+    const names = props === undefined ? [] : Object.keys(props)
+    const allowed = names.length === 0 ? `; ${part} takes no fields here` : `; allowed: ${names.join(', ')}`
+    const bad = extra.map((name) => field(part, e.instancePath, name))
     for (const name of extra) seen.add(`${e.instancePath}/${name}`)
     if (out.length < max) {
       out.push(
-        names.length === 1
-          ? `${names[0]} is not an allowed field${allowed}`
-          : `${names.join(', ')} are not allowed fields${allowed}`,
+        bad.length === 1
+          ? `${bad[0]} is not an allowed field${allowed}`
+          : `${bad.join(', ')} are not allowed fields${allowed}`,
       )
     }
   }

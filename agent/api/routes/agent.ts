@@ -104,7 +104,14 @@ export const agentRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, ct
 
   app.put(
     '/v1/agent/reload',
-    { onRequest: ctx.requireToken, schema: { response: { 200: ReloadAnswer, ...WRITE_ERRORS } } },
+    {
+      onRequest: ctx.requireToken,
+      // No fields; an empty body (or none) is the normal request.
+      schema: {
+        body: Type.Object({}, { additionalProperties: false }),
+        response: { 200: ReloadAnswer, ...WRITE_ERRORS },
+      },
+    },
     async () => {
       const r = await ctx.ports.reload()
       return { loaded: r.loaded, errors: [...r.errors] }

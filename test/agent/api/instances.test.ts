@@ -190,6 +190,24 @@ describe('instances routes', () => {
       assert.equal(json(res).code, 'VALIDATION')
       assert.match(json(res).message, message)
     }
+    const extra: Array<[string, object, string]> = [
+      [
+        '/v1/instances/w1/health',
+        { status: 'passing', colour: 1 },
+        'body/colour is not an allowed field; allowed: status, note',
+      ],
+      [
+        '/v1/instances/w1/maintenance',
+        { enable: true, until: 5 },
+        'body/until is not an allowed field; allowed: enable, reason',
+      ],
+      ['/v1/agent/reload', { force: true }, 'body/force is not an allowed field; body takes no fields here'],
+    ]
+    for (const [url, payload, message] of extra) {
+      const res = await t.app.inject({ method: 'PUT', url, payload })
+      assert.equal(res.statusCode, 400, url)
+      assert.equal(json(res).message, message, url)
+    }
     const badId = await t.app.inject({ method: 'GET', url: `/v1/instances/${'x'.repeat(129)}` })
     assert.equal(badId.statusCode, 400)
     assert.match(json(badId).message, /^params\/id must be an id of 1 to 128 characters/)
