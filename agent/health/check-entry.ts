@@ -5,6 +5,7 @@ import type { CheckDefinition, CheckType } from './definition.ts'
 import type { CheckStateSnapshot } from './snapshot.ts'
 import { type CheckState, initialCheckState } from './transition.ts'
 import { type TtlState, ttlStart } from './ttl.ts'
+import type { CheckProblem } from './validate-check.ts'
 
 /** A check as the agent shows it locally. */
 export interface CheckView {
@@ -172,4 +173,21 @@ export function findTtlEntry(entries: ReadonlyMap<string, CheckEntry>, id: strin
     'NOT_FOUND',
     `no ttl check and no instance with a ttl check has id ${JSON.stringify(id)}`,
   )
+}
+
+/** Problems for check ids another instance already has (check ids are unique on an agent). */
+export function idClashes(
+  entries: ReadonlyMap<string, CheckEntry>,
+  instanceId: string,
+  specs: readonly CheckSpec[],
+): CheckProblem[] {
+  const problems: CheckProblem[] = []
+  specs.forEach((spec, i) => {
+    const owner = entries.get(spec.id)?.instanceId
+    if (owner !== undefined && owner !== instanceId) {
+      const message = `check id ${JSON.stringify(spec.id)} is taken by instance ${JSON.stringify(owner)}; choose another id`
+      problems.push({ field: `checks[${i}].id`, message, code: 'VALIDATION' })
+    }
+  })
+  return problems
 }

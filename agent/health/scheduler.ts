@@ -10,6 +10,7 @@ import {
   entrySnapshot,
   entryView,
   findTtlEntry,
+  idClashes,
   newEntry,
   replaceSpec,
   seedEntry,
@@ -17,10 +18,12 @@ import {
 } from './check-entry.ts'
 import { type CheckSpec, OUTPUT_MAX_BYTES } from './check-spec.ts'
 import type { CheckDefinition, CheckType } from './definition.ts'
+import { armDeregister } from './deregister-timer.ts'
 import { formatDuration } from './duration.ts'
+import { runGuarded } from './guarded-run.ts'
 import type { HealthSchedulerEvents } from './health-events.ts'
 import { createHealthMetrics, type HealthMetrics } from './health-metrics.ts'
-import { errorText, type Probe, type ProbeResult, truncateOutput } from './probe.ts'
+import { type Probe, type ProbeResult, truncateOutput } from './probe.ts'
 import { defaultProbes, type ProbeTable } from './probe-table.ts'
 import type { CheckStateSnapshot, HealthSnapshot } from './snapshot.ts'
 import { realTimers, type Timers } from './timers.ts'
@@ -112,15 +115,7 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
   validate(instanceId: string, definitions: readonly unknown[]): CheckProblem[] {
     const r = validateChecks(definitions, { instanceId, scriptChecksEnabled: this.init.scriptChecksEnabled })
     if (!r.ok) return r.error
-    const problems: CheckProblem[] = []
-    r.value.forEach((spec, i) => {
-      const owner = this.entries.get(spec.id)?.instanceId
-      if (owner !== undefined && owner !== instanceId) {
-        const message = `check id ${JSON.stringify(spec.id)} is taken by instance ${JSON.stringify(owner)}; choose another id`
-        problems.push({ field: `checks[${i}].id`, message, code: 'VALIDATION' })
-      }
-    })
-    return problems
+    return idClashes(this.entries, instanceId, r.value)
   }
 
   /**
@@ -315,41 +310,32 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     const t0 = performance.now()
     const controller = new AbortController()
     entry.abort = controller
-    let done = false
-    const complete = (result: ProbeResult): void => {
-      if (done) return
-      done = true
-      this.timers.clearTimeout(guard)
-      this.metrics?.duration.observe({ type: spec.type }, (performance.now() - t0) / 1000)
-      if (entry.abort === controller) entry.abort = undefined
-      if (!this.running || entry.removed || entry.generation !== generation) return
-      this.apply(entry, result)
-      this.schedule(entry, Math.max(0, spec.intervalMs - (this.now() - started)))
-    }
-    const guard = this.timers.setTimeout(() => {
-      controller.abort()
-      // Given up on: stop() does not wait for it, but it still blocks a second run of this check.
+    const run: Promise<void> = runGuarded(
+      {
+        probe: this.probes[spec.type] as Probe<CheckSpec>,
+        spec,
+        signal: controller.signal,
+        timers: this.timers,
+        graceMs: GUARD_GRACE_MS,
+      },
+      {
+        onGiveUp: () => {
+          controller.abort()
+          // Given up on: stop() does not wait for it, but it still blocks a second run of this check.
+          this.inFlight.delete(run)
+        },
+        onResult: (result) => {
+          this.metrics?.duration.observe({ type: spec.type }, (performance.now() - t0) / 1000)
+          if (entry.abort === controller) entry.abort = undefined
+          if (!this.running || entry.removed || entry.generation !== generation) return
+          this.apply(entry, result)
+          this.schedule(entry, Math.max(0, spec.intervalMs - (this.now() - started)))
+        },
+      },
+    ).finally(() => {
       this.inFlight.delete(run)
-      complete({
-        status: 'critical',
-        output: `check did not finish within its timeout of ${formatDuration(spec.timeoutMs)}`,
-      })
-    }, spec.timeoutMs + GUARD_GRACE_MS)
-    const probe = this.probes[spec.type] as Probe<CheckSpec>
-    let pending: Promise<ProbeResult>
-    try {
-      pending = probe(spec, controller.signal)
-    } catch (e) {
-      pending = Promise.reject(e)
-    }
-    const run = pending
-      .then(complete, (e: unknown) =>
-        complete({ status: 'critical', output: `check failed: ${errorText(e)}` }),
-      )
-      .finally(() => {
-        this.inFlight.delete(run)
-        if (entry.inFlight === run) entry.inFlight = undefined
-      })
+      if (entry.inFlight === run) entry.inFlight = undefined
+    })
     entry.inFlight = run
     this.inFlight.add(run)
   }
@@ -389,31 +375,24 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
   }
 
   private armDeregister(entry: CheckEntry): void {
-    const after = entry.spec.deregisterCriticalAfterMs
-    if (after === undefined || !this.running) return
-    if (entry.state.status !== 'critical') {
-      if (entry.deregTimer !== undefined) this.timers.clearTimeout(entry.deregTimer)
-      entry.deregTimer = undefined
-      entry.deregNotified = false
-      return
-    }
-    if (entry.deregNotified || entry.deregTimer !== undefined) return
-    const delay = Math.max(0, entry.state.since + after - this.now())
-    entry.deregTimer = this.timers.setTimeout(() => {
-      entry.deregTimer = undefined
-      if (entry.removed || entry.state.status !== 'critical' || entry.deregNotified) return
-      if (this.now() < entry.state.since + after) return this.armDeregister(entry)
-      entry.deregNotified = true
-      this.log.warn(
-        { instanceId: entry.instanceId, checkId: entry.spec.id, after: formatDuration(after) },
-        'check critical past deregisterCriticalAfter',
-      )
-      this.emit('instance:deregister-critical', {
-        instanceId: entry.instanceId,
-        checkId: entry.spec.id,
-        criticalSince: entry.state.since,
-        deregisterCriticalAfterMs: after,
-      })
-    }, delay)
+    if (!this.running) return
+    armDeregister(entry, {
+      timers: this.timers,
+      now: this.now,
+      onExpired: (after) => {
+        const { instanceId } = entry
+        const checkId = entry.spec.id
+        this.log.warn(
+          { instanceId, checkId, after: formatDuration(after) },
+          'critical past deregisterCriticalAfter',
+        )
+        this.emit('instance:deregister-critical', {
+          instanceId,
+          checkId,
+          criticalSince: entry.state.since,
+          deregisterCriticalAfterMs: after,
+        })
+      },
+    })
   }
 }
