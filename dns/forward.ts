@@ -56,11 +56,14 @@ function askUdp(
     }
     const timer = setTimeout(() => finish(undefined), timeoutMs)
     sock.on('error', () => finish(undefined))
-    sock.on('message', (b, rinfo) => {
-      if (rinfo.port === r.port && accept(b)) finish(b)
+    // A connected socket: the kernel delivers only datagrams from the recursor's address and port.
+    sock.on('message', (b) => {
+      if (accept(b)) finish(b)
     })
-    sock.send(msg, r.port, r.host, (err) => {
-      if (err) finish(undefined)
+    sock.connect(r.port, r.host, () => {
+      sock.send(msg, (err) => {
+        if (err) finish(undefined)
+      })
     })
   })
 }

@@ -168,6 +168,24 @@ describe('forwarding to recursors', () => {
     )
     assert.equal(good.seenTcp, before + 1)
   })
+  it('a recursor with nothing listening fails fast (ICMP refused), not after the timeout', async () => {
+    const closed = createSocket('udp4')
+    await new Promise<void>((r) => closed.bind(0, '127.0.0.1', () => r()))
+    const deadPort = closed.address().port
+    await new Promise<void>((r) => closed.close(() => r()))
+    const { server, port } = await startServer(sampleCatalog(), {
+      recursors: [`127.0.0.1:${deadPort}`, `127.0.0.1:${good.port}`],
+      recursorTimeoutMs: 10_000,
+    })
+    stops.push(() => server.stop())
+    const t = performance.now()
+    const r = await queryUdp(port, 'example.com')
+    assert.deepEqual(
+      r.answers!.map((a) => (a as { data: string }).data),
+      ['192.0.2.3'],
+    )
+    assert.ok(performance.now() - t < 3000)
+  })
   it('without recursors: REFUSED', async () => {
     const { server, port } = await startServer(sampleCatalog())
     stops.push(() => server.stop())
