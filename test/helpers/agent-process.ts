@@ -63,7 +63,7 @@ export class AgentProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`agent ${this.name} not ready in time; logs:\n${this.logs.join('\n')}`)),
-        opts.timeoutMs ?? 20_000,
+        opts.timeoutMs ?? 60_000,
       )
       let buf = ''
       const onData = (chunk: Buffer): void => {
