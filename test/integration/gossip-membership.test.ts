@@ -23,7 +23,8 @@ import {
 
 const TIMING = { ...FAST_TIMING, reapAfterMs: 1_500 }
 
-function healthOn(observer: TestAgent, subject: TestAgent, key: string): string | undefined {
+/** The health answers give an instance of `subject`, as `observer` sees it now (passing on its own). */
+function healthOn(observer: TestAgent, subject: TestAgent): string | undefined {
   const node = observer.store.get(nodeKey(subject.origin))?.value as NodeValue | null | undefined
   const state = observer.gossip.members().get(subject.origin)?.state ?? 'alive'
   return effectiveHealth('passing', { state, maintenance: node?.maintenance ?? false })
@@ -33,13 +34,15 @@ describe('gossip membership: failure, reap, return, leave', () => {
   let agents: TestAgent[] = []
   const restarted: TestAgent[] = []
   const events = new Map<string, MemberChangeEvent[]>()
-  const history: Array<{ observer: string; event: MemberChangeEvent }> = []
+  const history: Array<{ observer: string; event: MemberChangeEvent; health: string | undefined }> = []
 
   before(async () => {
     agents = await startFleet(5, { timing: TIMING })
     for (const a of agents) {
       a.gossip.on('member:change', (event) => {
-        history.push({ observer: a.name, event })
+        const subject = agents.find((b) => b.origin === event.origin)
+        const health = subject === undefined ? undefined : healthOn(a, subject)
+        history.push({ observer: a.name, event, health })
         const list = events.get(a.origin)
         if (list === undefined) events.set(a.origin, [event])
         else list.push(event)
@@ -60,13 +63,23 @@ describe('gossip membership: failure, reap, return, leave', () => {
     const observers = agents.slice(0, 4)
     const started = performance.now()
     await victim.gossip.stop({ leave: false })
-    await eventually('victim unreachable on every observer', () =>
-      observers.every((o) => o.gossip.members().get(victim.origin)?.state === 'unreachable'),
+    // Under load an observer may pass through unreachable to reaped between two polls: judge by
+    // the events, and read the instance's health at the moment each observer declared it.
+    await eventually('victim declared unreachable by every observer', () =>
+      observers.every((o) =>
+        history.some(
+          (h) => h.observer === o.name && h.event.origin === victim.origin && h.event.state === 'unreachable',
+        ),
+      ),
     )
     console.log(
       `# failure detected everywhere in ${(performance.now() - started).toFixed(0)} ms (heartbeat ${TIMING.heartbeatMs} ms)`,
     )
-    for (const o of observers) assert.equal(healthOn(o, victim, key), 'critical')
+    const healthWhenDeclared = history
+      .filter((h) => h.event.origin === victim.origin && h.event.state === 'unreachable')
+      .map((h) => h.health)
+    assert.ok(healthWhenDeclared.length >= observers.length)
+    for (const health of healthWhenDeclared) assert.equal(health, 'critical')
   })
 
   it('is reaped (gone from answers) after reapAfter, and comes back when it returns', async () => {
@@ -77,7 +90,7 @@ describe('gossip membership: failure, reap, return, leave', () => {
     )
     for (const o of observers) {
       assert.equal(o.gossip.members().get(victim.origin)?.state, 'left')
-      assert.equal(healthOn(o, victim, 'x'), undefined)
+      assert.equal(healthOn(o, victim), undefined)
     }
     const back = await createAgent(
       'agent-4',
@@ -107,7 +120,7 @@ describe('gossip membership: failure, reap, return, leave', () => {
     for (const o of observers) {
       const seen = (events.get(o.origin) ?? []).filter((e) => e.origin === leaver.origin).map((e) => e.state)
       assert.deepEqual(seen, ['left'], `${o.name} saw ${seen.join(' -> ')}`)
-      assert.equal(healthOn(o, leaver, 'x'), undefined)
+      assert.equal(healthOn(o, leaver), undefined)
     }
   })
 
