@@ -8,6 +8,10 @@
  * Latency percentiles: dnsperf only reports mean/stddev, so it runs with `-v`, which prints one
  * line per query with its latency; p50/p99 are computed from those lines (completed queries).
  *
+ * A second phase holds the same clients to a fixed offered rate (DNS_BENCH_FIXED_QPS, 10,000/s)
+ * that both servers sustain, and compares p50/p99 at equal load (at saturation, latency is mostly
+ * queueing: outstanding / qps).
+ *
  * Two Grapevine targets: `grapevine` as configured by default (4 MiB UDP receive buffer) and
  * `grapevine-kernel-buffer` with the kernel's default receive buffer, the one dnsmasq gets. With
  * 1,000 queries sent in one burst, the smaller buffer drops ~800 of them; each lost query holds
@@ -31,6 +35,8 @@ const SECONDS = Number(process.env['DNS_BENCH_SECONDS'] ?? 10)
 const RUNS = Number(process.env['DNS_BENCH_RUNS'] ?? 3)
 const CLIENTS = 10
 const OUTSTANDING = 1000 // 10 clients x 100
+/** Second phase: the same clients held to a fixed offered rate both servers sustain, so latency is compared at equal load. */
+const FIXED_QPS = Number(process.env['DNS_BENCH_FIXED_QPS'] ?? 10000)
 
 const dnsperf = requireTool('dnsperf')
 const dnsmasq = requireTool('dnsmasq')
@@ -120,7 +126,7 @@ interface RunResult {
   lost: number
 }
 
-async function runDnsperf(port: number, tag: string): Promise<RunResult> {
+async function runDnsperf(port: number, tag: string, maxQps?: number): Promise<RunResult> {
   const outFile = join(dir, `${tag}.out`)
   const fd = openSync(outFile, 'w')
   const args = [
@@ -137,6 +143,7 @@ async function runDnsperf(port: number, tag: string): Promise<RunResult> {
     '-l',
     String(SECONDS),
     '-v',
+    ...(maxQps !== undefined ? ['-Q', String(maxQps)] : []),
   ]
   const child = spawn(dnsperf, args, { stdio: ['ignore', fd, fd] })
   closeSync(fd)
@@ -295,6 +302,33 @@ try {
       value: Number(p99Ratio.toFixed(3)),
       goal: '<= 1.5',
       met: p99Ratio <= 1.5,
+    })
+  }
+  // Phase 2: latency at a fixed offered rate (dnsperf -Q), one run per target.
+  const fixed = new Map<string, RunResult>()
+  for (const t of targets) {
+    const r = await runDnsperf(t.port, `${t.name}-fixed`, FIXED_QPS)
+    fixed.set(t.name, r)
+    line({
+      figure: 'fixed_rate_run',
+      target: t.name,
+      offered_qps: FIXED_QPS,
+      seconds: SECONDS,
+      ...r,
+      load1: Number(loadavg()[0]!.toFixed(2)),
+      cpus: cpus().length,
+    })
+  }
+  const fixedBase = fixed.get('dnsmasq')!
+  for (const name of ['grapevine', 'grapevine-kernel-buffer']) {
+    const r = fixed.get(name)!
+    line({
+      figure: 'fixed_rate_p99_ratio_vs_dnsmasq',
+      target: name,
+      offered_qps: FIXED_QPS,
+      value: Number((r.p99_ms / fixedBase.p99_ms).toFixed(3)),
+      goal: '<= 1.5',
+      met: r.p99_ms / fixedBase.p99_ms <= 1.5,
     })
   }
 } finally {
