@@ -85,6 +85,9 @@ export function buildApiServer(components: ApiServerComponents, init: ApiServerI
     connectionTimeout: init.connectionTimeout ?? 0,
     keepAliveTimeout: init.keepAliveTimeout ?? 72_000,
     logController: new LogController({ disableRequestLogging: init.logRequests === false }),
+    // Without request logs, a pino child per request is pure cost on the hot path; the error
+    // handler logs the request id itself.
+    ...(init.logRequests === false ? { childLoggerFactory: (parent: FastifyBaseLogger) => parent } : {}),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // Router-level failures (bad percent-encoding, over-long path segments) answer in our shape too.
     frameworkErrors: (error, _request, reply) => {
