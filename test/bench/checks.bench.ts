@@ -3,6 +3,8 @@
  * interval against local targets for a bounded window, measuring this process's CPU (% of one
  * core, from process.cpuUsage over the window), RSS, and checks completed per second.
  * Goal: under 10% of one core. The targets run in a child process so their CPU is not counted.
+ * Then the same connections are made at the same rate with bare sockets (no scheduler): the
+ * platform floor, printed beside the result so the scheduler's own share is visible.
  * Env: BENCH_CHECKS_SECONDS (window, default 20), BENCH_CHECKS_COUNT (default 500),
  * BENCH_CHECKS_TYPES (default `http,tcp`: alternate; `tcp` or `http` alone to see each cost).
  */
@@ -75,6 +77,54 @@ async function resultTotals(metrics: Registry): Promise<{ total: number; notPass
   return { total, notPassing }
 }
 
+/**
+ * The platform floor: the same mix of fresh connections (and HTTP requests) at the same rate,
+ * with bare sockets and no scheduler, so the scheduler's own cost can be told apart from what
+ * the kernel and node:net/node:http charge for the connections themselves.
+ */
+async function measureFloor(
+  ports: { http: number; tcp: number },
+  types: readonly string[],
+  perSecond: number,
+  seconds: number,
+): Promise<number> {
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY })
+  let i = 0
+  const one = (): void => {
+    if (types[i++ % types.length] === 'http') {
+      const req = http.request(
+        { host: '127.0.0.1', port: ports.http, path: '/health', agent, headers: { connection: 'close' } },
+        (res) => {
+          res.resume()
+          res.on('end', () => req.destroy())
+        },
+      )
+      req.on('error', () => {})
+      req.end()
+    } else {
+      const s = net.connect({ host: '127.0.0.1', port: ports.tcp })
+      s.once('connect', () => s.destroy())
+      s.once('error', () => {})
+    }
+  }
+  // Batches every 10 ms keep the rate without a timer per connection.
+  const batch = perSecond / 100
+  let owed = 0
+  const timer = setInterval(() => {
+    owed += batch
+    for (; owed >= 1; owed--) one()
+  }, 10)
+  await new Promise((r) => setTimeout(r, 2_000))
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const cpu = process.cpuUsage(cpu0)
+  const wall = performance.now() - t0
+  clearInterval(timer)
+  agent.destroy()
+  return ((cpu.user + cpu.system) / 1000 / wall) * 100
+}
+
 async function main(): Promise<void> {
   const seconds = Number(process.env.BENCH_CHECKS_SECONDS ?? 20)
   const count = Number(process.env.BENCH_CHECKS_COUNT ?? 500)
@@ -115,8 +165,20 @@ async function main(): Promise<void> {
   const before = await resultTotals(metrics)
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
-  // One sleep for the window: nothing of the bench itself runs while it is measured.
+  // One sleep for the window: nothing of the bench itself runs while it is measured
+  // (unless BENCH_CHECKS_TRACE=1 asks for memory every 5 s on stderr).
+  const trace =
+    process.env.BENCH_CHECKS_TRACE === '1'
+      ? setInterval(() => {
+          const m = process.memoryUsage()
+          const mb = (n: number) => (n / 1024 / 1024).toFixed(1)
+          process.stderr.write(
+            `rss ${mb(m.rss)} heapUsed ${mb(m.heapUsed)} heapTotal ${mb(m.heapTotal)} external ${mb(m.external)}\n`,
+          )
+        }, 5_000)
+      : undefined
   await new Promise((r) => setTimeout(r, seconds * 1000))
+  clearInterval(trace)
   const wallMs = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
   const rssNow = process.memoryUsage.rss()
@@ -124,6 +186,7 @@ async function main(): Promise<void> {
   const after = await resultTotals(metrics)
   const failing = scheduler.list().find((c) => c.status !== 'passing')
   await scheduler.stop()
+  const floor = await measureFloor(targets, types, count, Math.min(seconds, 10))
   targets.child.stdin?.end()
   targets.child.kill('SIGTERM')
 
@@ -147,6 +210,10 @@ async function main(): Promise<void> {
   line('results_not_passing', after.notPassing - before.notPassing, 'results', {
     ...(failing !== undefined ? { example: failing.output } : {}),
   })
+  line('floor_cpu_percent_one_core', Number(floor.toFixed(2)), '%', {
+    note: 'same connections at the same rate with bare sockets and no scheduler',
+  })
+  line('scheduler_overhead_percent_points', Number((cpuPercent - floor).toFixed(2)), '%')
   line('goal_cpu_under_10_percent_of_one_core', cpuPercent < 10, 'bool', {
     goal: 10,
     measured: Number(cpuPercent.toFixed(2)),
