@@ -32,6 +32,8 @@ export interface BroadcasterInit {
 
 export const DEFAULT_DEBOUNCE_MS = 5
 export const DEFAULT_MAX_FRAME_BYTES = 256 * 1024
+const RETRY_BASE_MS = 250
+const RETRIES = 8
 
 /** Split entries into groups whose encoded frames stay under `maxBytes` (an oversized entry goes alone). */
 export function batchEntries(entries: readonly Entry[], maxBytes: number): Entry[][] {
@@ -60,6 +62,8 @@ export class Broadcaster {
   private timer: unknown
   private running = false
   private inflight: Promise<void> = Promise.resolve()
+  /** Consecutive publishes that reached nobody (no subscribed peer yet). */
+  private misses = 0
   private readonly onChange = (event: CatalogChangeEvent): void => {
     if (!event.local || !this.running) return
     for (const change of event.changes) this.pending.set(change.current.key, change.current)
@@ -106,6 +110,29 @@ export class Broadcaster {
     return this.inflight
   }
 
+  /**
+   * A delta that reached no peer (published before any subscriber was connected, typically this
+   * node's own record at start) is tried again with backoff (250 ms doubling, 8 tries). Sync would
+   * repair it too, but only at the next round with each peer; this keeps start-up fast.
+   */
+  private retryLater(batch: readonly Entry[]): void {
+    if (!this.running || this.misses >= RETRIES) return
+    const delay = RETRY_BASE_MS * 2 ** this.misses
+    this.misses++
+    for (const entry of batch) {
+      // Only what is still current: a newer version is pending or published already.
+      const held = this.components.store.get(entry.key)
+      const current =
+        held !== undefined && held.hlc.wall === entry.hlc.wall && held.hlc.count === entry.hlc.count
+      if (current && !this.pending.has(entry.key)) this.pending.set(entry.key, entry)
+    }
+    if (this.timer !== undefined) return
+    this.timer = this.components.timers.setTimeout(() => {
+      this.timer = undefined
+      void this.flush()
+    }, delay)
+  }
+
   private async publish(entries: readonly Entry[]): Promise<void> {
     const { pubsub, logger, metrics } = this.components
     for (const batch of batchEntries(entries, this.maxFrameBytes)) {
@@ -116,6 +143,8 @@ export class Broadcaster {
         )
         metrics.published('delta', batch.length)
         logger.debug({ entries: batch.length, recipients }, 'published delta')
+        if (recipients === 0) this.retryLater(batch)
+        else this.misses = 0
       } catch (err) {
         // Sync repairs what gossip misses: a failed publish is a delay, not a loss.
         logger.warn({ err: (err as Error).message, entries: batch.length }, 'publishing a delta failed')

@@ -103,6 +103,27 @@ describe('Broadcaster', () => {
     assert.equal(frames.flat().length, 30)
   })
 
+  it('a delta that reached nobody is retried with backoff until a peer takes it', async () => {
+    const { store, broadcaster, timers, deltas, pubsub } = setup(5)
+    await broadcaster.start()
+    pubsub.recipients = 0
+    store.writeLocal(instanceKey(SELF, 'early'), instanceValue('early', 'web', 1))
+    timers.advance(5)
+    await settle()
+    assert.equal(deltas().length, 1)
+    timers.advance(250)
+    await settle()
+    assert.equal(deltas().length, 2, 'retried after 250 ms')
+    pubsub.recipients = 1
+    timers.advance(500)
+    await settle()
+    assert.equal(deltas().length, 3, 'retried after 500 ms, and delivered')
+    timers.advance(60_000)
+    await settle()
+    assert.equal(deltas().length, 3, 'no more retries once delivered')
+    await broadcaster.stop()
+  })
+
   it('batchEntries keeps every entry, in order, under the byte limit', () => {
     const { store } = setup()
     const entries = Array.from({ length: 50 }, (_, i) =>

@@ -3,13 +3,15 @@ import type { Pubsub, PubsubMessage, Validator } from '../../../agent/gossip/gos
 /** An in-memory Pubsub port: records publishes, runs validators on `deliver` like gossipsub. */
 export class FakePubsub implements Pubsub {
   readonly published: Array<{ topic: string; data: Uint8Array }> = []
+  /** What `publish` reports as the number of recipients. */
+  recipients = 1
   readonly validators = new Map<string, Validator>()
   private readonly listeners = new Set<(m: PubsubMessage) => void>()
   subscribe(): void {}
   unsubscribe(): void {}
   async publish(topic: string, data: Uint8Array): Promise<number> {
     this.published.push({ topic, data })
-    return 1
+    return this.recipients
   }
   setValidator(topic: string, validator: Validator): void {
     this.validators.set(topic, validator)
