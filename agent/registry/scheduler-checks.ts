@@ -53,7 +53,7 @@ export function createChecks(
         status: c.status,
         output: c.output,
         since: c.since,
-        definition: c.spec as unknown as CheckDefinition,
+        definition: c.definition,
       }))
     },
     onChange(listener) {
