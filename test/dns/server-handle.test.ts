@@ -4,7 +4,7 @@ import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet'
 import type { CatalogView } from '../../crdt/view.ts'
 import type { DnsServerInit } from '../../dns/options.ts'
 import { DnsServer } from '../../dns/server.ts'
-import { fleet, instance, node, seededRandom, silentLogger, view } from './catalog-fixture.ts'
+import { fleet, instance, LOCAL, node, seededRandom, silentLogger, view } from './catalog-fixture.ts'
 
 const SRC = { address: '127.0.0.1', port: 5353 }
 
@@ -255,5 +255,45 @@ describe('DnsServer.handle: answers computed once per catalog change', () => {
       )
     assert.ok(firsts.size > 5)
     assert.equal(s.answersComputed, 1)
+  })
+})
+
+describe('DnsServer.handle: policy options', () => {
+  const mixed = view(
+    [
+      instance('remote-heavy', { address: '10.0.0.1', weight: 1000 }),
+      instance('local', { address: '10.0.0.2', origin: LOCAL }),
+      instance('warn', { address: '10.0.0.3', health: 'warning' }),
+    ],
+    [],
+  )
+  const firsts = async (s: DnsServer) => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 30; i++)
+      seen.add((decode(await ask(s, q('web.service.grapevine', 'A'))).answers![0] as { data: string }).data)
+    return [...seen].sort()
+  }
+  it('preferLocal: the local instance always comes first', async () => {
+    assert.deepEqual(await firsts(server(() => mixed, { preferLocal: true })), ['10.0.0.2'])
+  })
+  it('without preferLocal the heavy remote instance usually wins', async () => {
+    assert.ok((await firsts(server(() => mixed))).includes('10.0.0.1'))
+  })
+  it('allowWarning false drops warning instances; true keeps them', async () => {
+    const data = async (s: DnsServer) =>
+      decode(await ask(s, q('web.service.grapevine', 'A')))
+        .answers!.map((a) => (a as { data: string }).data)
+        .sort()
+    assert.deepEqual(await data(server(() => mixed, { allowWarning: false })), ['10.0.0.1', '10.0.0.2'])
+    assert.deepEqual(await data(server(() => mixed)), ['10.0.0.1', '10.0.0.2', '10.0.0.3'])
+  })
+  it('ttl option is the TTL of answers', async () => {
+    const d = decode(
+      await ask(
+        server(() => mixed, { ttl: 30 }),
+        q('web.service.grapevine', 'A'),
+      ),
+    )
+    assert.ok(d.answers!.every((a) => (a as { ttl?: number }).ttl === 30))
   })
 })
