@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ApiContext } from '../context.ts'
 import { agentServiceRoutes } from './agent-routes.ts'
 import { catalogRoutes } from './catalog-routes.ts'
+import { checkRegisterRoutes } from './check-register-routes.ts'
 import { agentCheckRoutes } from './check-routes.ts'
 import { createConsulContext, installConsulConventions } from './consul-context.ts'
 import { healthRoutes } from './health-routes.ts'
@@ -18,6 +19,7 @@ export const consulRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, a
   installConsulConventions(app, c)
   await app.register(agentServiceRoutes, c)
   await app.register(agentCheckRoutes, c)
+  await app.register(checkRegisterRoutes, c)
   await app.register(catalogRoutes, c)
   await app.register(healthRoutes, c)
   await app.register(consulStatusRoutes, c)

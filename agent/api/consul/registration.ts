@@ -41,7 +41,7 @@ function refuseUnsupported(
   return undefined
 }
 
-function normalizeCheck(
+export function normalizeCheck(
   raw: unknown,
   where: string,
 ): { ok: true; value: unknown } | { ok: false; error: string } {

@@ -138,3 +138,56 @@ describe('consul agent check routes', () => {
     assert.equal(none.statusCode, 404)
   })
 })
+
+describe('consul check register and deregister (service-bound)', () => {
+  it('adds a check to a service, keeps the others, and removes it again', async () => {
+    t = buildTestApi()
+    await put(
+      '/v1/agent/service/register',
+      JSON.stringify({ Name: 'web', ID: 'web1', Port: 80, Tags: ['a'], Check: { TTL: '10s' } }),
+    )
+    await put('/v1/agent/check/pass/service:web1')
+    const add = await put(
+      '/v1/agent/check/register',
+      JSON.stringify({ name: 'disk', service_id: 'web1', ttl: '30s', status: 'warning' }),
+    )
+    assert.equal(add.statusCode, 200, add.body)
+    const li = t.ports.registry.get('web1')
+    assert.deepEqual(
+      li?.checks.map((c) => c.id),
+      ['service:web1', 'disk'],
+    )
+    assert.equal(li?.checks[1]?.status, 'warning')
+    assert.deepEqual(li?.value.tags, ['a'], 'the service is otherwise unchanged')
+    const listed = json(await t.app.inject({ method: 'GET', url: '/v1/agent/checks' }))
+    assert.deepEqual(Object.keys(listed).sort(), ['disk', 'service:web1'])
+    assert.equal(listed['disk'].ServiceID, 'web1')
+
+    const del = await put('/v1/agent/check/deregister/disk')
+    assert.equal(del.statusCode, 200, del.body)
+    assert.deepEqual(
+      t.ports.registry.get('web1')?.checks.map((c) => c.id),
+      ['service:web1'],
+    )
+    assert.equal((await put('/v1/agent/check/deregister/disk')).statusCode, 404)
+  })
+
+  it('refuses node-level checks, unknown services and checks without a name or id', async () => {
+    t = buildTestApi()
+    const node = await put('/v1/agent/check/register', JSON.stringify({ Name: 'mem', TTL: '10s' }))
+    assert.equal(node.statusCode, 400)
+    assert.match(node.body, /body\/ServiceID is required/)
+    const unknown = await put(
+      '/v1/agent/check/register',
+      JSON.stringify({ Name: 'x', ServiceID: 'nope', TTL: '1s' }),
+    )
+    assert.equal(unknown.statusCode, 404)
+    await put('/v1/agent/service/register', JSON.stringify({ Name: 'web', ID: 'web1' }))
+    const nameless = await put('/v1/agent/check/register', JSON.stringify({ ServiceID: 'web1', TTL: '1s' }))
+    assert.equal(nameless.statusCode, 400)
+    assert.match(nameless.body, /body\/Name is required/)
+    const typeless = await put('/v1/agent/check/register', JSON.stringify({ Name: 'x', ServiceID: 'web1' }))
+    assert.equal(typeless.statusCode, 400)
+    assert.match(typeless.body, /needs one of HTTP, TCP, GRPC, TTL or Args/)
+  })
+})
