@@ -161,6 +161,15 @@ async function main(): Promise<void> {
         non2xx: list.reduce((a, r) => a + r.non2xx, 0),
         errors: list.reduce((a, r) => a + r.errors, 0),
       })
+      for (let r = 0; r < ROUNDS; r++) {
+        line({
+          figure: 'round',
+          case: `instances_${n}`,
+          round: r,
+          api_req_per_s: Math.round(rounds.api[r]?.reqPerSec ?? 0),
+          bare_req_per_s: Math.round(rounds.bare[r]?.reqPerSec ?? 0),
+        })
+      }
       const ours = summary(rounds.api)
       const theirs = summary(rounds.bare)
       const bytes = Buffer.byteLength(bodies.get(n) ?? '')
