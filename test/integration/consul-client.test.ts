@@ -187,12 +187,31 @@ describe('consul npm client against a 3-agent Grapevine cluster of processes', (
     })
     assert.equal(reg.status, 200, reg.text)
     assert.equal((await send('GET', '/v1/agent/check/pass/service%3Alegacy%3A1')).status, 200)
+    await cb.agent.check.register({
+      name: 'disk',
+      id: 'legacy-disk',
+      serviceid: 'legacy:1',
+      ttl: '30s',
+    } as never)
+    await cb.agent.check.pass('legacy-disk')
+    const local = (await cb.agent.check.list()) as Record<string, { ServiceID: string; Status: string }>
+    assert.deepEqual(
+      Object.entries(local)
+        .map(([id, ch]) => [id, ch.ServiceID, ch.Status])
+        .sort(),
+      [
+        ['legacy-disk', 'legacy:1', 'passing'],
+        ['service:legacy:1', 'legacy:1', 'passing'],
+      ].sort(),
+    )
     const seen = await until('legacy passing through agent c', async () => {
       const list = (await cc.health.service({ service: 'legacy', passing: true })) as HealthEntry[]
       return list.length === 1 ? list[0] : undefined
     })
     assert.equal(seen.Service.ID, 'legacy:1')
     assert.deepEqual(seen.Service.Tags, ['old'])
+    await cb.agent.check.deregister('legacy-disk')
+    assert.deepEqual(Object.keys((await cb.agent.check.list()) as object), ['service:legacy:1'])
     assert.equal((await send('GET', '/v1/agent/service/deregister/legacy%3A1')).status, 200)
     await until('legacy gone from agent c', async () => {
       const list = (await cc.catalog.service.nodes('legacy')) as CatalogEntry[]
