@@ -60,6 +60,8 @@ export interface HealthSchedulerInit {
 
 /** Extra time past a check's timeout before the scheduler stops waiting for a probe that ignores it. */
 const GUARD_GRACE_MS = 1_000
+/** Probe runs are due on multiples of this (ms): fewer wakeups, at most this much later. */
+const SCHEDULE_GRID_MS = 10
 /** The longest stop() waits for running probes after aborting them. */
 const STOP_WAIT_MS = 2_000
 
@@ -275,10 +277,12 @@ export class HealthScheduler extends EventEmitter<HealthSchedulerEvents> {
     entry.abort = undefined
   }
 
+  /** Runs are due on a 10 ms grid, so checks due close together share one event-loop wakeup. */
   private schedule(entry: CheckEntry, delayMs: number): void {
     if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
-    entry.dueAt = this.now() + delayMs
-    entry.timer = this.timers.setTimeout(() => this.runProbe(entry), delayMs)
+    const now = this.now()
+    entry.dueAt = Math.ceil((now + delayMs) / SCHEDULE_GRID_MS) * SCHEDULE_GRID_MS
+    entry.timer = this.timers.setTimeout(() => this.runProbe(entry), entry.dueAt - now)
   }
 
   private scheduleTtl(entry: CheckEntry): void {
