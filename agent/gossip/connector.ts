@@ -3,7 +3,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import { parseKey } from '../../crdt/keys.ts'
 import type { NodeValue } from '../../crdt/schema.ts'
-import type { CatalogStore } from '../catalog/store.ts'
+import type { CatalogChangeEvent, CatalogStore } from '../catalog/store.ts'
 import type { GrapevineLibp2p } from './node.ts'
 import type { Timers } from './timers.ts'
 
@@ -11,7 +11,8 @@ import type { Timers } from './timers.ts'
  * Keeps this node connected: re-dials every `join` (bootstrap) address whenever it is not
  * connected, with exponential backoff and jitter, forever; and, while it has fewer than
  * `targetPeers` connections, dials fleet members it learned from their node records (their
- * signed multiaddrs), so a fleet joined through one seed does not hang off that seed alone.
+ * signed multiaddrs), so a fleet joined through one seed does not hang off that seed alone. A node
+ * record that arrives or changes (a member started, or restarted on a new port) is dialled at once.
  */
 
 export interface ConnectorComponents {
@@ -37,6 +38,9 @@ export interface ConnectorInit {
   readonly privateNetwork?: boolean
 }
 
+/** After a failed dial, a member is not dialled again for this long (its record may be stale). */
+const MEMBER_COOLDOWN_MS = 10_000
+
 interface JoinTarget {
   readonly addr: string
   peer: PeerId | undefined
@@ -59,6 +63,15 @@ export class Connector {
   private timer: unknown
   private running = false
   private memberDials = 0
+  private readonly dialing = new Set<string>()
+  /** Members whose last dial failed, and until when (performance.now()) not to try again. */
+  private readonly cooldown = new Map<string, number>()
+  /** A node record arrived or changed: dial it now if we are short of peers (no wait for the round). */
+  private readonly onStoreChange = (event: CatalogChangeEvent): void => {
+    if (event.local || !this.running) return
+    const isNode = (key: string): boolean => parseKey(key)?.kind === 'node'
+    if (event.changes.some((c) => isNode(c.current.key) && c.current.value !== null)) this.dialMembers()
+  }
 
   constructor(components: ConnectorComponents, init: ConnectorInit = {}) {
     this.components = components
@@ -75,12 +88,14 @@ export class Connector {
   start(): Promise<void> {
     if (this.running) return Promise.resolve()
     this.running = true
+    this.components.store.on('change', this.onStoreChange)
     this.round()
     return Promise.resolve()
   }
 
   stop(): Promise<void> {
     this.running = false
+    this.components.store.off('change', this.onStoreChange)
     this.components.timers.clearTimeout(this.timer)
     return Promise.resolve()
   }
@@ -126,29 +141,43 @@ export class Connector {
     const { node, store, random } = this.components
     const target = this.init.targetPeers ?? 6
     const peers = node.getPeers().length
-    if (target <= 0 || peers >= target || this.memberDials > 0) return
+    if (target <= 0 || peers + this.memberDials >= target) return
     const connected = new Set(node.getPeers().map((p) => p.toString()))
-    const candidates: string[][] = []
+    for (const origin of this.dialing) connected.add(origin)
+    const now = performance.now()
+    for (const [origin, until] of this.cooldown) {
+      if (until > now) connected.add(origin)
+      else this.cooldown.delete(origin)
+    }
+    const candidates: Array<{ origin: string; addrs: string[] }> = []
     for (const entry of store.entries()) {
       const parsed = parseKey(entry.key)
       if (parsed?.kind !== 'node' || entry.value === null || parsed.origin === store.origin) continue
       if (connected.has(parsed.origin)) continue
       const value = entry.value as NodeValue
       if (value.status !== 'alive' || value.multiaddrs.length === 0) continue
-      candidates.push(value.multiaddrs.filter((a) => a.includes(`/p2p/${parsed.origin}`)))
+      const addrs = value.multiaddrs.filter((a) => a.includes(`/p2p/${parsed.origin}`))
+      if (addrs.length > 0) candidates.push({ origin: parsed.origin, addrs })
     }
-    const wanted = Math.min(target - peers, 2, candidates.length)
+    const wanted = Math.min(target - peers - this.memberDials, candidates.length)
     for (let i = 0; i < wanted; i++) {
       const pick = candidates.splice(Math.floor(random() * candidates.length), 1)[0]
-      if (pick === undefined || pick.length === 0) continue
+      if (pick === undefined) continue
       this.memberDials++
+      this.dialing.add(pick.origin)
       node
         .dial(
-          pick.map((a) => multiaddr(a)),
+          pick.addrs.map((a) => multiaddr(a)),
           { signal: AbortSignal.timeout(this.init.dialTimeoutMs ?? 5_000) },
         )
-        .catch((err: unknown) => this.logDialFailure(pick[0] as string, err))
-        .finally(() => this.memberDials--)
+        .catch((err: unknown) => {
+          this.cooldown.set(pick.origin, performance.now() + MEMBER_COOLDOWN_MS)
+          this.logDialFailure(pick.addrs[0] as string, err)
+        })
+        .finally(() => {
+          this.memberDials--
+          this.dialing.delete(pick.origin)
+        })
     }
   }
 
