@@ -59,6 +59,8 @@ export interface GossipInit extends Omit<NodeInit, 'scoredTopics'> {
   readonly rateLimit?: { readonly perSecond: number; readonly burst: number }
   /** After publishing 'left', wait this long for it to leave the process (ms). Default 200. */
   readonly leaveGraceMs?: number
+  /** Timeout of every sync read and of opening a sync stream (ms). Default 10 000. */
+  readonly syncTimeoutMs?: number
   /** Incarnation of this start (must grow across restarts). Default: now() at start. */
   readonly incarnation?: number
 }
@@ -124,7 +126,10 @@ export class GossipService extends EventEmitter<GossipEvents> {
     const pubsub = asPubsub(node.services.pubsub)
     const verify = this.components.verify ?? createVerifier()
     const base = { store, pubsub, logger, metrics: this.metrics }
-    const sync = new SyncProtocol({ node, store, logger, metrics: this.metrics })
+    const sync = new SyncProtocol(
+      { node, store, logger, metrics: this.metrics },
+      init.syncTimeoutMs === undefined ? {} : { readTimeoutMs: init.syncTimeoutMs },
+    )
     const receiver = new Receiver(
       { ...base, now, verify },
       init.rateLimit === undefined
