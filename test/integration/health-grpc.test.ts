@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import * as grpc from '@grpc/grpc-js'
 import { HealthImplementation } from 'grpc-health-check'
 import { grpcProbe } from '../../agent/health/grpc-probe.ts'
-import { specOf } from './health-targets.ts'
+import { selfSignedCert, specOf } from './health-targets.ts'
 
 const never = new AbortController().signal
 
@@ -71,5 +71,48 @@ describe('grpc probe against a real grpc.health.v1 server', () => {
     assert.equal(r.status, 'critical')
     assert.match(r.output, /UNAVAILABLE|DEADLINE_EXCEEDED|timed out/)
     assert.ok(performance.now() - t0 < 3_000)
+  })
+})
+
+describe('grpc probe over TLS with a self-signed certificate', () => {
+  const tls = selfSignedCert()
+  let server: grpc.Server | undefined
+  let port = 0
+  before(async () => {
+    if (tls === undefined) return
+    server = new grpc.Server()
+    new HealthImplementation({ '': 'SERVING' }).addToServer(server)
+    const creds = grpc.ServerCredentials.createSsl(null, [
+      { private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) },
+    ])
+    port = await new Promise<number>((resolve, reject) =>
+      server?.bindAsync('127.0.0.1:0', creds, (e, p) => (e ? reject(e) : resolve(p))),
+    )
+  })
+  after(() => {
+    server?.forceShutdown()
+  })
+  const skip = tls === undefined && 'openssl not available'
+
+  it('fails verification by default', { skip }, async () => {
+    const r = await grpcProbe(
+      specOf<'grpc'>({ type: 'grpc', target: `127.0.0.1:${port}`, grpcUseTls: true, timeout: '3s' }),
+      never,
+    )
+    assert.equal(r.status, 'critical')
+  })
+
+  it('passes with tlsSkipVerify', { skip }, async () => {
+    const r = await grpcProbe(
+      specOf<'grpc'>({
+        type: 'grpc',
+        target: `127.0.0.1:${port}`,
+        grpcUseTls: true,
+        tlsSkipVerify: true,
+        timeout: '3s',
+      }),
+      never,
+    )
+    assert.deepEqual(r, { status: 'passing', output: `gRPC health 127.0.0.1:${port}: SERVING` })
   })
 })

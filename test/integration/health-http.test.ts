@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { createHttpProbe } from '../../agent/health/http-probe.ts'
 import { waitFor } from '../helpers/wait-for.ts'
@@ -90,6 +92,20 @@ describe('http probe against a real local server', () => {
     const r = await httpProbe(specOf<'http'>({ type: 'http', url: `${closed.url}/ok` }), never)
     assert.equal(r.status, 'critical')
     assert.match(r.output, /ECONNREFUSED/)
+  })
+
+  it('IPv6 URLs work when ::1 is available', async (t) => {
+    const server = http.createServer((_q, res) => res.end('v6'))
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false))
+      server.listen(0, '::1', () => resolve(true))
+    })
+    if (!ok) return t.skip('no ::1 here')
+    const port = (server.address() as AddressInfo).port
+    const r = await httpProbe(specOf<'http'>({ type: 'http', url: `http://[::1]:${port}/` }), never)
+    server.close()
+    assert.equal(r.status, 'passing')
+    assert.match(r.output, /^HTTP GET http:\/\/\[::1\]:\d+\/: 200 OK Output: v6$/)
   })
 
   it('stops at once when its signal aborts', async () => {
