@@ -8,7 +8,7 @@ import {
   nodeFacts,
   nodeService,
 } from './catalog-shapes.ts'
-import { type ConsulContext, ConsulQueryFields, refuseFilter } from './consul-context.ts'
+import { type ConsulContext, ConsulQueryFields, refuseFilter, sendCached } from './consul-context.ts'
 import {
   CatalogNodeAnswer,
   CatalogServiceAnswer,
@@ -39,19 +39,21 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (ap
     async (request, reply) => {
       refuseFilter(request.query)
       const meta = parseNodeMeta(request.query['node-meta'])
-      await c.blocking.wait(reply, request.query)
-      const view = ports.view()
-      const out: Record<string, string[]> = {}
-      for (const name of view.serviceNames()) {
-        const list = answerable(view.instancesOf(name)).filter((iv) =>
-          nodeMatches(instanceNode(view, iv), meta),
-        )
-        if (list.length === 0) continue
-        const tags = new Set<string>()
-        for (const iv of list) for (const t of iv.instance.tags) tags.add(t)
-        out[list[0]?.instance.service ?? name] = [...tags].sort()
-      }
-      return out
+      const index = await c.blocking.wait(reply, request.query)
+      return sendCached(c, request, reply, index, () => {
+        const view = ports.view()
+        const out: Record<string, string[]> = {}
+        for (const name of view.serviceNames()) {
+          const list = answerable(view.instancesOf(name)).filter((iv) =>
+            nodeMatches(instanceNode(view, iv), meta),
+          )
+          if (list.length === 0) continue
+          const tags = new Set<string>()
+          for (const iv of list) for (const t of iv.instance.tags) tags.add(t)
+          out[list[0]?.instance.service ?? name] = [...tags].sort()
+        }
+        return out
+      })
     },
   )
 
@@ -68,12 +70,14 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (ap
       refuseFilter(request.query)
       const meta = parseNodeMeta(request.query['node-meta'])
       const index = await c.blocking.wait(reply, request.query)
-      const view = ports.view()
-      return answerable(view.instancesOf(request.params.name))
-        .filter((iv) => hasTags(iv, request.query.tag))
-        .map((iv) => ({ iv, n: instanceNode(view, iv) }))
-        .filter(({ n }) => nodeMatches(n, meta))
-        .map(({ iv, n }) => catalogService(n, iv.instance, c.datacenter, index))
+      return sendCached(c, request, reply, index, () => {
+        const view = ports.view()
+        return answerable(view.instancesOf(request.params.name))
+          .filter((iv) => hasTags(iv, request.query.tag))
+          .map((iv) => ({ iv, n: instanceNode(view, iv) }))
+          .filter(({ n }) => nodeMatches(n, meta))
+          .map(({ iv, n }) => catalogService(n, iv.instance, c.datacenter, index))
+      })
     },
   )
 

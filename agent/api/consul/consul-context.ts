@@ -5,6 +5,7 @@ import type { TokenSources } from '../auth.ts'
 import { BlockingQueries, BlockingQuery } from '../blocking.ts'
 import type { ApiContext } from '../context.ts'
 import { toErrorBody } from '../error-handler.ts'
+import { AnswerCache, answerKey } from './answer-cache.ts'
 
 /**
  * What every Consul-compatible route shares: the `X-Consul-Index` blocking queries (the same
@@ -33,6 +34,7 @@ export interface ConsulContext {
   readonly datacenter: string
   readonly blocking: BlockingQueries
   readonly requireToken: (request: FastifyRequest) => Promise<void>
+  readonly answers: AnswerCache
 }
 
 export function createConsulContext(api: ApiContext): ConsulContext {
@@ -56,7 +58,7 @@ export function createConsulContext(api: ApiContext): ConsulContext {
       throw e
     }
   }
-  return { api, datacenter: api.datacenter, blocking, requireToken }
+  return { api, datacenter: api.datacenter, blocking, requireToken, answers: new AnswerCache() }
 }
 
 /** `?dc=` must name this agent's datacenter (there is only one). */
@@ -104,4 +106,15 @@ export function installConsulConventions(app: FastifyInstance, c: ConsulContext)
       .type('text/plain; charset=utf-8')
       .send(body.message)
   })
+}
+
+/** Send an answer built once per view index (see answer-cache.ts). */
+export function sendCached(
+  c: ConsulContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  index: number,
+  build: () => unknown,
+): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(c.answers.json(answerKey(request), index, build))
 }

@@ -4,7 +4,7 @@ import type { CatalogView } from '../../../crdt/view.ts'
 import { GrapevineError } from '../../errors.ts'
 import { answerable, healthEntry, instanceNode, nodeFacts } from './catalog-shapes.ts'
 import { type ConsulCheck, instanceChecks, nodeChecks } from './check-shapes.ts'
-import { type ConsulContext, ConsulQueryFields, refuseFilter } from './consul-context.ts'
+import { type ConsulContext, ConsulQueryFields, refuseFilter, sendCached } from './consul-context.ts'
 import { ConsulCheckAnswer, HealthEntryAnswer } from './consul-schemas.ts'
 import {
   FilterQueryFields,
@@ -57,11 +57,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (app
       const meta = parseNodeMeta(request.query['node-meta'])
       const passing = isPassingAsked(request.query.passing)
       const index = await c.blocking.wait(reply, request.query)
-      const view = ports.view()
-      return answerable(view.instancesOf(request.params.name))
-        .filter((iv) => hasTags(iv, request.query.tag) && nodeMatches(instanceNode(view, iv), meta))
-        .map((iv) => healthEntry(view, iv, c.datacenter, index))
-        .filter((e) => !passing || e.Checks.every((ch) => ch.Status === 'passing'))
+      return sendCached(c, request, reply, index, () => {
+        const view = ports.view()
+        return answerable(view.instancesOf(request.params.name))
+          .filter((iv) => hasTags(iv, request.query.tag) && nodeMatches(instanceNode(view, iv), meta))
+          .map((iv) => healthEntry(view, iv, c.datacenter, index))
+          .filter((e) => !passing || e.Checks.every((ch) => ch.Status === 'passing'))
+      })
     },
   )
 
@@ -72,11 +74,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (app
       refuseFilter(request.query)
       const meta = parseNodeMeta(request.query['node-meta'])
       const index = await c.blocking.wait(reply, request.query)
-      const view = ports.view()
-      return answerable(view.instancesOf(request.params.name))
-        .map((iv) => ({ iv, n: instanceNode(view, iv) }))
-        .filter(({ n }) => nodeMatches(n, meta))
-        .flatMap(({ iv, n }) => instanceChecks(iv, n, index))
+      return sendCached(c, request, reply, index, () => {
+        const view = ports.view()
+        return answerable(view.instancesOf(request.params.name))
+          .map((iv) => ({ iv, n: instanceNode(view, iv) }))
+          .filter(({ n }) => nodeMatches(n, meta))
+          .flatMap(({ iv, n }) => instanceChecks(iv, n, index))
+      })
     },
   )
 
@@ -94,11 +98,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox<ConsulContext> = async (app
       }
       const meta = parseNodeMeta(request.query['node-meta'])
       const index = await c.blocking.wait(reply, request.query)
-      const view = ports.view()
-      const metaOf = new Map(view.nodes().map((n) => [n.name, n.meta]))
-      return allChecks(view, index).filter(
-        (ch) => (state === 'any' || ch.Status === state) && matchesNodeMeta(metaOf.get(ch.Node) ?? {}, meta),
-      )
+      return sendCached(c, request, reply, index, () => {
+        const view = ports.view()
+        const metaOf = new Map(view.nodes().map((n) => [n.name, n.meta]))
+        return allChecks(view, index).filter(
+          (ch) =>
+            (state === 'any' || ch.Status === state) && matchesNodeMeta(metaOf.get(ch.Node) ?? {}, meta),
+        )
+      })
     },
   )
 

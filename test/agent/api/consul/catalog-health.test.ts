@@ -179,6 +179,24 @@ describe('consul health routes', () => {
     assert.equal((await get('/v1/health/service/web?node-meta=rack:a')).length, 2)
   })
 
+  it('answers the same request from one build per index, and a fresh one after a change', async () => {
+    t = fleet()
+    const a = await t.app.inject({ method: 'GET', url: '/v1/health/service/web?passing' })
+    const b = await t.app.inject({ method: 'GET', url: '/v1/health/service/web?passing' })
+    assert.equal(a.body, b.body)
+    assert.match(a.headers['content-type'] as string, /^application\/json/)
+    t.ports.putInstance({ id: 'web-e', service: 'web', port: 90 }, { origin: N2 })
+    const c = await t.app.inject({ method: 'GET', url: '/v1/health/service/web?passing' })
+    assert.deepEqual(
+      json(c)
+        .map((e: { Service: { ID: string } }) => e.Service.ID)
+        .sort(),
+      ['web-a', 'web-e'],
+    )
+    const tagged = await t.app.inject({ method: 'GET', url: '/v1/health/service/web?passing&tag=v2' })
+    assert.deepEqual(json(tagged), [], 'other filters are other answers')
+  })
+
   it('service maintenance shows as a critical _service_maintenance:<id> check', async () => {
     t = fleet()
     const [db] = await get('/v1/health/service/db')
