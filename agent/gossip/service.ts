@@ -7,6 +7,7 @@ import { nodeKey } from '../../crdt/keys.ts'
 import type { NodeValue } from '../../crdt/schema.ts'
 import type { VerifyFn } from '../../crdt/signing.ts'
 import type { CatalogStore } from '../catalog/store.ts'
+import { GrapevineError } from '../errors.ts'
 import { Broadcaster } from './broadcast.ts'
 import { Connector } from './connector.ts'
 import { asPubsub, type Pubsub } from './gossipsub.ts'
@@ -14,7 +15,7 @@ import { createVerifier } from './identity.ts'
 import { type MemberChangeEvent, type MemberStatus, Membership } from './membership.ts'
 import { MEMBER_TIMING_PRESETS, type MemberTiming } from './membership-state.ts'
 import { createGossipMetrics, type GossipMetrics } from './metrics.ts'
-import { createGrapevineNode, type GrapevineLibp2p, type NodeInit } from './node.ts'
+import { createGrapevineNode, DEFAULT_LISTEN, type GrapevineLibp2p, type NodeInit } from './node.ts'
 import { buildNodeValue, type NodeDescription, sameNodeValue } from './node-record.ts'
 import { Receiver } from './receive.ts'
 import { SyncProtocol } from './sync.ts'
@@ -106,8 +107,32 @@ export class GossipService extends EventEmitter<GossipEvents> {
   }
 
   start(): Promise<void> {
-    this.starting ??= this.doStart()
+    this.starting ??= this.doStart().catch(async (err: unknown) => {
+      // A failed start leaves nothing running: the node, its listeners and timers are released.
+      await this.release()
+      this.starting = undefined
+      throw err
+    })
     return this.starting
+  }
+
+  private async release(): Promise<void> {
+    const node = this.libp2p
+    const parts = this.parts
+    this.timers.clearTimeout(this.syncTimer)
+    node?.removeEventListener('connection:open', this.onConnectionOpen)
+    node?.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    if (parts !== undefined) {
+      await parts.connector.stop()
+      await parts.membership.stop()
+      parts.membership.off('member:change', this.forward)
+      await parts.broadcaster.stop()
+      await parts.receiver.stop()
+      await parts.sync.stop()
+    }
+    this.parts = undefined
+    this.libp2p = undefined
+    await node?.stop()
   }
 
   private async doStart(): Promise<void> {
@@ -119,10 +144,24 @@ export class GossipService extends EventEmitter<GossipEvents> {
       { ...init, scoredTopics: [CATALOG_TOPIC, HEARTBEAT_TOPIC] },
     )
     if (node.peerId.toString() !== store.origin) {
-      throw new Error(`the catalog store's origin ${store.origin} is not this node's peer id ${node.peerId}`)
+      throw new GrapevineError(
+        'INTERNAL',
+        `the catalog store's origin ${store.origin} is not this node's peer id ${node.peerId}`,
+      )
     }
-    await node.start()
     this.libp2p = node
+    try {
+      await node.start()
+    } catch (err) {
+      const message = (err as Error).message
+      throw new GrapevineError(
+        'UNAVAILABLE',
+        `cannot start libp2p on ${(init.listen ?? DEFAULT_LISTEN).join(', ')}: ${message}` +
+          (message.includes('EADDRINUSE') ? '; another process holds the port, choose another --listen' : ''),
+        {},
+        { cause: err },
+      )
+    }
     const pubsub = asPubsub(node.services.pubsub)
     const verify = this.components.verify ?? createVerifier()
     const base = { store, pubsub, logger, metrics: this.metrics }
@@ -178,29 +217,16 @@ export class GossipService extends EventEmitter<GossipEvents> {
       // a failed start: stop what exists
     }
     this.starting = undefined
-    const node = this.libp2p
     const parts = this.parts
-    this.timers.clearTimeout(this.syncTimer)
-    if (parts !== undefined && node !== undefined) {
-      node.removeEventListener('connection:open', this.onConnectionOpen)
-      node.removeEventListener('peer:disconnect', this.onPeerDisconnect)
+    if (parts !== undefined && opts.leave !== false) {
       await parts.connector.stop()
-      if (opts.leave !== false) {
-        this.writeNodeRecord('left')
-        await parts.broadcaster.flush()
-        await parts.membership.beat()
-        const grace = this.init.leaveGraceMs ?? 200
-        await new Promise((resolve) => setTimeout(resolve, grace))
-      }
-      await parts.membership.stop()
-      parts.membership.off('member:change', this.forward)
-      await parts.broadcaster.stop()
-      await parts.receiver.stop()
-      await parts.sync.stop()
+      this.writeNodeRecord('left')
+      await parts.broadcaster.flush()
+      await parts.membership.beat()
+      const grace = this.init.leaveGraceMs ?? 200
+      await new Promise((resolve) => setTimeout(resolve, grace))
     }
-    this.parts = undefined
-    this.libp2p = undefined
-    await node?.stop()
+    await this.release()
   }
 
   /** This node's peer id (the record origin). */
