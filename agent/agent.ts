@@ -17,10 +17,11 @@ import { GrapevineError } from './errors.ts'
 import { createVerifier, loadOrCreateIdentity, signerFor } from './gossip/identity.ts'
 import { GossipService } from './gossip/service.ts'
 import { loadSwarmKey } from './gossip/swarm-key.ts'
+import { SchedulerChecksPort } from './health/checks-port-adapter.ts'
+import { HealthScheduler } from './health/scheduler.ts'
 import { createMetrics } from './metrics.ts'
 import { loadDefinitions } from './registry/definitions.ts'
 import { Registry } from './registry/registry.ts'
-import { createChecks } from './registry/scheduler-checks.ts'
 import { StateFile } from './registry/state-file.ts'
 import { VERSION } from './version.ts'
 
@@ -74,7 +75,7 @@ export class Agent {
   readonly metrics: MetricsRegistry
   private readonly api: FastifyInstance
   private readonly stateFile: StateFile
-  private readonly checks: ReturnType<typeof createChecks>
+  private readonly checks: HealthScheduler
   private readonly now: () => number
   private readonly startedAt: number
   private dns: DnsServer | undefined
@@ -91,7 +92,7 @@ export class Agent {
     random: () => number
     store: CatalogStore
     stateFile: StateFile
-    checks: ReturnType<typeof createChecks>
+    checks: HealthScheduler
     registry: Registry
     gossip: GossipService
     view: LiveView
@@ -150,6 +151,16 @@ export class Agent {
         startHlc: { wall: loaded.hlc[0], count: loaded.hlc[1] },
       },
     )
+    if (loaded.hlc[0] > now() + config.maxClockDrift) {
+      logger.error(
+        {
+          component: 'agent',
+          lastVersionAt: new Date(loaded.hlc[0]).toISOString(),
+          now: new Date(now()).toISOString(),
+        },
+        'the wall clock is behind the last version this agent issued by more than maxClockDrift: peers will refuse its updates until the clock catches up — fix the clock (NTP)',
+      )
+    }
     const nodeName = config.nodeName ?? sanitizeNodeName((await import('node:os')).hostname())
     const advertise = config.advertiseAddress ?? defaultAdvertiseAddress()
     const metricsHolder: { view?: () => CatalogView; peers?: () => number } = {}
@@ -157,12 +168,17 @@ export class Agent {
       () => (metricsHolder.view as () => CatalogView)(),
       () => metricsHolder.peers?.() ?? 0,
     )
-    const checks = createChecks(
+    const checks = new HealthScheduler(
       { logger, now, metrics, random },
       { scriptChecksEnabled: config.enableScriptChecks },
     )
     const registry = new Registry(
-      { logger: logger.child({ component: 'registry' }), store, checks: checks.port, stateFile },
+      {
+        logger: logger.child({ component: 'registry' }),
+        store,
+        checks: new SchedulerChecksPort(checks),
+        stateFile,
+      },
       { nodeName, advertiseAddress: advertise, scriptChecksEnabled: config.enableScriptChecks },
     )
     const gossip = new GossipService(

@@ -94,7 +94,14 @@ export class CatalogStore extends EventEmitter<CatalogStoreEvents> {
   writeLocal(key: string, value: RecordValue | null): Entry {
     const unsigned: Entry = { key, origin: this.origin, hlc: this.clock.tick(), value }
     const entry = signEntry(unsigned, this.components.sign)
-    const { change } = this.catalog.merge(entry, this.mergeOptions())
+    // Our own clock is never "too far ahead" of itself: after a restart with the wall clock
+    // stepped back, versions continue from the persisted HLC (so they still win in the fleet)
+    // and this agent keeps answering with its own records. Peers refuse them until the clock
+    // catches up, which the agent logs at start.
+    const { change } = this.catalog.merge(entry, {
+      ...this.mergeOptions(),
+      maxDriftMs: Number.POSITIVE_INFINITY,
+    })
     if (change !== undefined) this.emit('change', { changes: [change], local: true })
     return entry
   }

@@ -329,12 +329,15 @@ export function addOperatorCommands(program: Command, out: Out): void {
         if (o.enable === o.disable)
           throw new CliError('maint needs exactly one of --enable or --disable', EXIT.USAGE)
         const enable = o.enable === true
-        const body = o.reason === undefined ? { enable } : { enable, reason: o.reason }
-        const path =
-          o.id === undefined
-            ? '/v1/agent/maintenance'
-            : `/v1/instances/${encodeURIComponent(o.id)}/maintenance`
-        await client.request('PUT', path, body)
+        if (o.id === undefined) {
+          // Node maintenance is Consul's own endpoint (query parameters, no body).
+          const q = new URLSearchParams({ enable: String(enable) })
+          if (o.reason !== undefined) q.set('reason', o.reason)
+          await client.request('PUT', `/v1/agent/maintenance?${q}`)
+        } else {
+          const body = o.reason === undefined ? { enable } : { enable, reason: o.reason }
+          await client.request('PUT', `/v1/instances/${encodeURIComponent(o.id)}/maintenance`, body)
+        }
         const what = o.id ?? 'node'
         out(
           opts.json === true

@@ -49,6 +49,17 @@ describe('two agent processes and the CLI', () => {
     const resolve = await runCli(['--http', ib.http, 'resolve', 'web'])
     assert.equal(resolve.stdout.trim(), '127.0.0.1:8080')
 
+    const health = async () => {
+      const res = await fetch(`http://${ib.http}/v1/services/web`)
+      return ((await res.json()) as { instances: Array<{ health: string }> }).instances[0]?.health
+    }
+    const on = await runCli(['--http', ia.http, 'maint', '--enable', '--reason', 'kernel upgrade'])
+    assert.equal(on.code, 0, on.stderr)
+    await waitFor('node maintenance drains web on b', async () => (await health()) === 'maintenance')
+    const off = await runCli(['--http', ia.http, 'maint', '--disable'])
+    assert.equal(off.code, 0, off.stderr)
+    await waitFor('web passing again on b', async () => (await health()) === 'passing')
+
     const json = await runCli(['--http', ib.http, '--json', 'members'])
     const members = JSON.parse(json.stdout) as { members: Array<{ name: string; state: string }> }
     assert.deepEqual(members.members.map((m) => `${m.name}:${m.state}`).sort(), [
