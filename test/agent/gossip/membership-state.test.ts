@@ -253,12 +253,16 @@ describe('membership state machine: properties', () => {
         (inputs) => {
           let now = T0
           let m = newMember(now)
-          for (const input of inputs) m = transition(m, input, (now += 100), T)
-          m = transition(m, { type: 'tick' }, (now += T.suspectAfterMs + 1), T)
-          m = transition(m, { type: 'tick' }, (now += T.unreachableAfterMs + 1), T)
-          if (m.state !== 'unreachable') return false
-          m = transition(m, { type: 'tick' }, (now += T.reapAfterMs + 1), T)
-          return m.state === 'left' && m.reaped
+          const step = (input: MemberInput, dt: number): Member => {
+            now += dt
+            m = transition(m, input, now, T)
+            return m
+          }
+          for (const input of inputs) step(input, 100)
+          step({ type: 'tick' }, T.suspectAfterMs + 1)
+          if (step({ type: 'tick' }, T.unreachableAfterMs + 1).state !== 'unreachable') return false
+          const reaped = step({ type: 'tick' }, T.reapAfterMs + 1)
+          return reaped.state === 'left' && reaped.reaped
         },
       ),
     )

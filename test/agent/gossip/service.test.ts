@@ -30,9 +30,10 @@ describe('GossipService lifecycle (real libp2p on 127.0.0.1)', () => {
     a.gossip.updateNode({ name: 'node-a' })
     assert.deepEqual(a.store.get(nodeKey(a.origin))?.hlc, version, 'no change, no write')
     a.gossip.updateNode({ maintenance: true })
-    assert.equal((a.store.get(nodeKey(a.origin))?.value as NodeValue).maintenance, true)
+    const record = (): NodeValue | undefined => a.store.get(nodeKey(a.origin))?.value as NodeValue | undefined
+    assert.equal(record()?.maintenance, true)
     await a.gossip.stop()
-    assert.equal((a.store.get(nodeKey(a.origin))?.value as NodeValue).status, 'left')
+    assert.equal(record()?.status, 'left')
   })
 
   it('a port in use fails start with UNAVAILABLE naming the address, and leaves nothing running', async () => {
