@@ -61,6 +61,21 @@ export class BlockingQueries {
     this.opts = opts
   }
 
+  /** True when the query asks to wait for a change the view has not seen yet. */
+  needsWait(query: { index?: number }): boolean {
+    return (
+      query.index !== undefined && query.index > 0 && !this.closed && this.ports.view().index <= query.index
+    )
+  }
+
+  /** Answer at once: check `wait` anyway and set the index header. Returns the index. */
+  now(reply: FastifyReply, query: { wait?: string }): number {
+    if (query.wait !== undefined) holdMs(query.wait, this.opts) // still reject a malformed wait
+    const index = Math.max(1, this.ports.view().index)
+    reply.header(this.opts.header, String(index))
+    return index
+  }
+
   /**
    * Wait (when asked) for the view to move past `index`, then set the index header. Returns the
    * index the answer is built from (at least 1).

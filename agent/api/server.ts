@@ -132,8 +132,11 @@ export function buildApiServer(components: ApiServerComponents, init: ApiServerI
   app.setValidatorCompiler(validatorCompiler)
   installJsonBodyParser(app)
   app.setErrorHandler(createErrorHandler(logger, init.bodyLimit))
-  app.setNotFoundHandler(notFoundHandler)
-  installHttpMetrics(app, components.ports.metrics)
+  const observeUnmatched = installHttpMetrics(app, components.ports.metrics)
+  app.setNotFoundHandler((request, reply) => {
+    observeUnmatched(reply)
+    return notFoundHandler(request, reply)
+  })
 
   app.register(statusRoutes, ctx)
   app.register(instanceRoutes, ctx)

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { type Health, NodeName, Tag } from '../../../crdt/schema.ts'
 import { GrapevineError } from '../../errors.ts'
@@ -152,50 +153,59 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
         response: { 200: InstancesAnswer, ...COMMON_ERRORS },
       },
     },
-    async (request, reply) => {
+    (request, reply) => {
       const q = request.query
       if (q.strategy === 'consistent_hash' && q.key === undefined) {
         throw new GrapevineError('VALIDATION', 'query/key is required when strategy is consistent_hash')
       }
-      await ctx.blocking.wait(reply, q)
-      const { entry, localOrigin, lower } = fragmentsFor(request.params.name, filterOf(q))
-      let turn = 0
-      if (q.strategy === 'round_robin') {
-        turn = turns.get(lower) ?? 0
-        if (turns.size >= MAX_TURNS && !turns.has(lower)) turns.clear()
-        turns.set(lower, turn + 1)
+      // The hot path stays synchronous: no promise unless the caller asked to block.
+      if (ctx.blocking.needsWait(q)) {
+        return ctx.blocking.wait(reply, q).then(() => {
+          sendInstances(request.params.name, q, reply)
+        })
       }
-      const now = ctx.ports.now()
-      const deterministic =
-        q.strategy !== 'round_robin' && q.strategy !== 'random' && q.strategy !== 'weighted'
-      const bodyKey = `${q.strategy ?? ''}\u0000${q.key ?? ''}\u0000${q.limit ?? ''}`
-      const cached = deterministic ? entry.bodies.get(bodyKey) : undefined
-      let body: Buffer
-      if (cached !== undefined && cached.now === now) {
-        body = cached.body
-      } else {
-        const ordered =
-          q.strategy === undefined
-            ? entry.fragments
-            : orderInstances(
-                entry.fragments.map((f) => ({
-                  key: f.iv.key,
-                  origin: f.iv.origin,
-                  instance: f.iv.instance,
-                  f,
-                })),
-                q.strategy,
-                { random: ctx.random, turn, localOrigin, ...(q.key === undefined ? {} : { key: q.key }) },
-              ).map((x) => x.f)
-        const chosen = q.limit === undefined ? ordered : ordered.slice(0, q.limit)
-        body = joinFragments(entry.prefix, chosen, CLOSE, now)
-        if (deterministic) {
-          if (entry.bodies.size >= MAX_BODIES) entry.bodies.clear()
-          entry.bodies.set(bodyKey, { now, body })
-        }
-      }
-      // Already the JSON bytes of an InstancesAnswer; fastify sends buffers as they are.
-      return reply.type('application/json; charset=utf-8').send(body as unknown as InstancesAnswer)
+      ctx.blocking.now(reply, q)
+      sendInstances(request.params.name, q, reply)
     },
   )
+
+  function sendInstances(name: string, q: InstancesQuery, reply: FastifyReply): void {
+    const { entry, localOrigin, lower } = fragmentsFor(name, filterOf(q))
+    let turn = 0
+    if (q.strategy === 'round_robin') {
+      turn = turns.get(lower) ?? 0
+      if (turns.size >= MAX_TURNS && !turns.has(lower)) turns.clear()
+      turns.set(lower, turn + 1)
+    }
+    const now = ctx.ports.now()
+    const deterministic = q.strategy !== 'round_robin' && q.strategy !== 'random' && q.strategy !== 'weighted'
+    const bodyKey = `${q.strategy ?? ''}\u0000${q.key ?? ''}\u0000${q.limit ?? ''}`
+    const cached = deterministic ? entry.bodies.get(bodyKey) : undefined
+    let body: Buffer
+    if (cached !== undefined && cached.now === now) {
+      body = cached.body
+    } else {
+      const ordered =
+        q.strategy === undefined
+          ? entry.fragments
+          : orderInstances(
+              entry.fragments.map((f) => ({
+                key: f.iv.key,
+                origin: f.iv.origin,
+                instance: f.iv.instance,
+                f,
+              })),
+              q.strategy,
+              { random: ctx.random, turn, localOrigin, ...(q.key === undefined ? {} : { key: q.key }) },
+            ).map((x) => x.f)
+      const chosen = q.limit === undefined ? ordered : ordered.slice(0, q.limit)
+      body = joinFragments(entry.prefix, chosen, CLOSE, now)
+      if (deterministic) {
+        if (entry.bodies.size >= MAX_BODIES) entry.bodies.clear()
+        entry.bodies.set(bodyKey, { now, body })
+      }
+    }
+    // The JSON bytes of an InstancesAnswer; fastify sends buffers as they are.
+    reply.type('application/json; charset=utf-8').send(body)
+  }
 }

@@ -46,6 +46,7 @@ describe('probes, metrics, members and the agent', () => {
     await t.app.inject({ method: 'GET', url: '/v1/services/db' })
     await t.app.inject({ method: 'GET', url: '/v1/services/bad.name' })
     await t.app.inject({ method: 'GET', url: '/nowhere' })
+    await t.app.inject({ method: 'HEAD', url: '/v1/services/web' })
     const res = await t.app.inject({ method: 'GET', url: '/metrics' })
     assert.equal(res.statusCode, 200)
     assert.match(String(res.headers['content-type']), /^text\/plain/)
@@ -58,7 +59,8 @@ describe('probes, metrics, members and the agent', () => {
       res.body,
       /grapevine_http_request_duration_seconds_count\{route="\/v1\/services\/:name",method="GET",status="400"\} 1/,
     )
-    assert.match(res.body, /route="unmatched",method="GET",status="404"/)
+    assert.match(res.body, /_count\{route="unmatched",method="GET",status="404"\} 1/)
+    assert.match(res.body, /_count\{route="\/v1\/services\/:name",method="HEAD",status="200"\} 1/)
     assert.ok(!res.body.includes('bad.name'), 'raw URLs are not labels')
   })
 
