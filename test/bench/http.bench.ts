@@ -7,7 +7,7 @@
  * separate child process (this file with `--load`), so it never shares the servers' event loop.
  * Everything listens on 127.0.0.1 port 0. Each measurement is bounded in time
  * (HTTP_BENCH_SECONDS per target, default 10 s, split into HTTP_BENCH_ROUNDS interleaved rounds,
- * default 5, after a 2 s warm-up per target). The machine's load average is printed with each
+ * default 10, after a 2 s warm-up per target). The machine's load average is printed with each
  * ratio: on a shared machine, read the ratio, not the absolute req/s.
  */
 import { spawn } from 'node:child_process'
@@ -37,7 +37,7 @@ type Autocannon = (
 const self = fileURLToPath(import.meta.url)
 const SECONDS = Number(process.env['HTTP_BENCH_SECONDS'] ?? 10)
 const WARMUP_SECONDS = 2
-const ROUNDS = Math.max(1, Number(process.env['HTTP_BENCH_ROUNDS'] ?? 5))
+const ROUNDS = Math.max(1, Number(process.env['HTTP_BENCH_ROUNDS'] ?? 10))
 const CONNECTIONS = 32
 const GOAL = 0.8
 
@@ -88,6 +88,10 @@ function load(url: string, seconds: number): Promise<LoadResult> {
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)] ?? 0
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10
 }
 
 function line(obj: Record<string, unknown>): void {
@@ -150,9 +154,17 @@ async function main(): Promise<void> {
       // Interleave short rounds (api, bare, then bare, api, ...) so a change in machine load
       // during the run weighs on both targets alike.
       const rounds: Record<'api' | 'bare', LoadResult[]> = { api: [], bare: [] }
+      // Server CPU (this process) per request, µs: far less sensitive to other load than req/s.
+      const cpuPerRequest: Record<'api' | 'bare', number[]> = { api: [], bare: [] }
       for (let r = 0; r < ROUNDS; r++) {
         const order = r % 2 === 0 ? (['api', 'bare'] as const) : (['bare', 'api'] as const)
-        for (const target of order) rounds[target].push(await load(urls[target], SECONDS / ROUNDS))
+        for (const target of order) {
+          const cpu0 = process.cpuUsage()
+          const result = await load(urls[target], SECONDS / ROUNDS)
+          const cpu = process.cpuUsage(cpu0)
+          rounds[target].push(result)
+          cpuPerRequest[target].push((cpu.user + cpu.system) / Math.max(1, result.requests))
+        }
       }
       const summary = (list: LoadResult[]) => ({
         reqPerSec: list.reduce((a, r) => a + r.reqPerSec, 0) / list.length,
@@ -194,6 +206,22 @@ async function main(): Promise<void> {
       // ratios is robust to the machine's load changing between rounds.
       const ratio = median(rounds.api.map((r, i) => r.reqPerSec / (rounds.bare[i]?.reqPerSec ?? Number.NaN)))
       const ratioOfMeans = ours.reqPerSec / theirs.reqPerSec
+      const cpuApi = median(cpuPerRequest.api)
+      const cpuBare = median(cpuPerRequest.bare)
+      line({
+        figure: 'server_cpu_per_request',
+        case: `instances_${n}`,
+        target: 'api',
+        value: round1(cpuApi),
+        unit: 'us',
+      })
+      line({
+        figure: 'server_cpu_per_request',
+        case: `instances_${n}`,
+        target: 'bare',
+        value: round1(cpuBare),
+        unit: 'us',
+      })
       line({
         figure: 'ratio_vs_bare',
         case: `instances_${n}`,
@@ -201,6 +229,9 @@ async function main(): Promise<void> {
         goal: GOAL,
         met: ratio >= GOAL,
         ratio_of_means: Math.round(ratioOfMeans * 1000) / 1000,
+        // The req/s ratio the API would reach if the server's CPU were the only limit.
+        cpu_ratio: Math.round((cpuBare / cpuApi) * 1000) / 1000,
+        met_by_cpu: cpuBare / cpuApi >= GOAL,
         body_bytes: bytes,
         load_average: Math.round(os.loadavg()[0]! * 100) / 100,
       })
