@@ -61,6 +61,7 @@ function askUdp(
       if (accept(b)) finish(b)
     })
     sock.connect(r.port, r.host, () => {
+      if (done) return
       sock.send(msg, (err) => {
         if (err) finish(undefined)
       })
@@ -89,6 +90,7 @@ function askTcp(
     sock.on('error', () => finish(undefined))
     sock.on('close', () => finish(undefined))
     sock.on('connect', () => {
+      if (done) return
       const frame = Buffer.alloc(2 + msg.length)
       frame.writeUInt16BE(msg.length, 0)
       frame.set(msg, 2)

@@ -4,7 +4,7 @@ import type { DnsServer } from '../../dns/server.ts'
 import { dig, sampleCatalog, startServer } from '../dns/harness.ts'
 
 /** Real `dig` (bind9-dnsutils) against a DnsServer on 127.0.0.1:<port 0>. */
-describe('dig against DnsServer', () => {
+describe('dig against DnsServer', { timeout: 60_000 }, () => {
   let server: DnsServer
   let port: number
   before(async () => {

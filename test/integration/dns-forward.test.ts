@@ -87,7 +87,7 @@ async function queryUdp(port: number, name: string): Promise<DecodedPacket> {
   }
 }
 
-describe('forwarding to recursors', () => {
+describe('forwarding to recursors', { timeout: 60_000 }, () => {
   const silent = new FakeUpstream('silent', 1)
   const failing = new FakeUpstream('servfail', 2)
   const good = new FakeUpstream('answer', 3)

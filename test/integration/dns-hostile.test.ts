@@ -17,7 +17,7 @@ const query = (id: number, name = 'web.service.grapevine') =>
     questions: [{ type: 'A', name }],
   })
 
-describe('hostile input over real sockets', () => {
+describe('hostile input over real sockets', { timeout: 60_000 }, () => {
   let server: DnsServer
   let port: number
   before(async () => {

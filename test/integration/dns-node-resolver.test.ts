@@ -5,7 +5,7 @@ import type { DnsServer } from '../../dns/server.ts'
 import { sampleCatalog, startServer } from '../dns/harness.ts'
 
 /** Node's own resolver (c-ares) pointed at the port: no client library, as any program would. */
-describe("Node's dns.Resolver against DnsServer", () => {
+describe("Node's dns.Resolver against DnsServer", { timeout: 60_000 }, () => {
   let server: DnsServer
   let resolver: Resolver
   before(async () => {
