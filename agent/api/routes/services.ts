@@ -52,8 +52,11 @@ const InstancesQuery = Type.Object(
 )
 type InstancesQuery = Type.Static<typeof InstancesQuery>
 
-const InstancesAnswer = Type.Object({ service: Type.String(), instances: Type.Array(InstanceAnswer) })
-type InstancesAnswer = Type.Static<typeof InstancesAnswer>
+/** Declared for docs and checked in tests; the route writes these bytes itself (see sendInstances). */
+export const InstancesAnswer = Type.Object(
+  { service: Type.String(), instances: Type.Array(InstanceAnswer) },
+  { additionalProperties: false },
+)
 
 function filterOf(q: InstancesQuery): InstanceFilter {
   const f: {

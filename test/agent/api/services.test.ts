@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
+import { Compile } from 'typebox/compile'
+import { InstancesAnswer } from '../../../agent/api/routes/services.ts'
 import { instanceKey } from '../../../crdt/keys.ts'
 import { buildTestApi, json, type TestApi } from './setup.ts'
 
@@ -99,6 +101,7 @@ describe('services routes', () => {
     assert.equal(w1.local, true)
     assert.deepEqual(w1.meta, { zone: 'a' })
     t.clock.advance(1000)
+    assert.ok(Compile(InstancesAnswer).Check(body), 'the hand-built bytes match the declared answer schema')
     const later = json(await t.app.inject({ method: 'GET', url: '/v1/services/web' }))
     assert.equal(
       later.instances[0].freshness.ageMs,
