@@ -101,8 +101,17 @@ export class UdpListener {
       }
       if (d === 'slip' && parsed.ok) bytes = truncatedResponse(msg, parsed.query)
     }
+    // Source port 0 is never a real client (and Node's send throws on it): spoofed, so no reply.
+    if (rinfo.port === 0) {
+      this.metrics.dropped('source port 0')
+      return
+    }
     this.metrics.response('udp', out.rcode, out.via)
-    sock.send(bytes, rinfo.port, rinfo.address)
+    try {
+      sock.send(bytes, rinfo.port, rinfo.address)
+    } catch (err) {
+      this.logger.debug({ err }, 'udp send failed')
+    }
   }
 
   async stop(): Promise<void> {
