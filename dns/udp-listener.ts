@@ -60,7 +60,14 @@ export class UdpListener {
         resolve()
       })
     })
-    sock.on('error', (err) => this.logger.warn({ err }, 'udp socket error'))
+    // Send errors (e.g. ENOBUFS under a flood) arrive here: log at most one a second.
+    let lastLog = 0
+    sock.on('error', (err) => {
+      const t = Date.now()
+      if (t - lastLog < 1000) return
+      lastLog = t
+      this.logger.warn({ err }, 'udp socket error')
+    })
     sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo))
     this.socket = sock
     return sock.address().port
