@@ -28,6 +28,28 @@ describe('dns/ boundaries', () => {
       }
     }
   })
+  it('no import cycles inside dns/', () => {
+    const graph = new Map<string, string[]>()
+    for (const file of tsFiles(join(root, 'dns'))) {
+      const deps = [...readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)]
+        .map((m) => join(dirname(file), m[1]!))
+        .filter((f) => f.startsWith(join(root, 'dns')))
+      graph.set(file, deps)
+    }
+    const state = new Map<string, 'visiting' | 'done'>()
+    const visit = (f: string, path: string[]): void => {
+      if (state.get(f) === 'done') return
+      assert.notEqual(
+        state.get(f),
+        'visiting',
+        `cycle: ${[...path, f].map((p) => relative(root, p)).join(' -> ')}`,
+      )
+      state.set(f, 'visiting')
+      for (const d of graph.get(f) ?? []) visit(d, [...path, f])
+      state.set(f, 'done')
+    }
+    for (const f of graph.keys()) visit(f, [])
+  })
   it('no dns/ file is over 400 lines', () => {
     for (const file of tsFiles(join(root, 'dns'))) {
       const lines = readFileSync(file, 'utf8').split('\n').length

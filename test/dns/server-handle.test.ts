@@ -153,6 +153,25 @@ describe('DnsServer.handle: rcodes for hostile or unsupported queries', () => {
       assert.equal(decode(r).questions!.length, 1)
     })
   }
+  it('chain order: class CH for a name in our zone is REFUSED (unsupported runs before zone)', async () => {
+    const r = await ask(
+      s,
+      q('web.service.grapevine', 'A', {
+        questions: [{ name: 'web.service.grapevine', type: 'A', class: 'CH' }],
+      }),
+    )
+    assert.equal(rcodeOf(r!), 5)
+  })
+  it('class ANY is answered like IN', async () => {
+    const r = await ask(
+      s,
+      q('web.service.grapevine', 'A', {
+        questions: [{ name: 'web.service.grapevine', type: 'A', class: 'ANY' }],
+      }),
+    )
+    assert.equal(rcodeOf(r!), 0)
+    assert.equal(decode(r).answers!.length, 2)
+  })
   it('a question of type OPT -> FORMERR', async () =>
     assert.equal(rcodeOf((await ask(s, q('grapevine', 'OPT')))!), 1))
   it('a label containing a dot is not re-split', async () => {
