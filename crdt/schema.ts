@@ -25,8 +25,10 @@ export const ServiceName = Type.String({ pattern: SERVICE_NAME_PATTERN, maxLengt
 export const NodeName = Type.String({ pattern: NODE_NAME_PATTERN, maxLength: 63 })
 export const InstanceId = Type.String({ pattern: INSTANCE_ID_PATTERN, maxLength: 128 })
 export const Tag = Type.String({ minLength: 1, maxLength: 256 })
+/** Metadata: at most 64 keys of letters, digits, `_`, `.`, `-`; no other key is accepted. */
 export const Meta = Type.Record(Type.String({ pattern: META_KEY_PATTERN }), Type.String({ maxLength: 512 }), {
   maxProperties: 64,
+  additionalProperties: false,
 })
 
 export const CheckSummary = Type.Object(

@@ -324,3 +324,13 @@ describe('describeWireError', () => {
     assert.match(describeWireError({ type: 'unknown-kind', kind: 'x'.repeat(500) }), /\.\.\.$/)
   })
 })
+
+describe('record schema limits', () => {
+  it('refuses a metadata key outside the allowed characters', () => {
+    const bad = inst(PEER_A, 'x', hlc(T0), instanceValue('x', { meta: { 'has space': 'v' } }))
+    const r = decodeFrame(encodeFrame({ v: 1, kind: 'delta', entries: [bad] }))
+    assert.equal(r.ok, false)
+    const good = inst(PEER_A, 'x', hlc(T0), instanceValue('x', { meta: { 'team.name_1-x': 'v' } }))
+    assert.equal(decodeFrame(encodeFrame({ v: 1, kind: 'delta', entries: [good] })).ok, true)
+  })
+})
