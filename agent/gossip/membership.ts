@@ -64,7 +64,13 @@ export interface MembershipComponents {
   readonly probe: MembershipProbe
   readonly logger: Logger
   readonly metrics: GossipMetrics
+  /** Wall clock (ms since the epoch): only for the default incarnation. */
   readonly now: () => number
+  /**
+   * The clock all liveness timing runs on. Must be monotonic: a wall clock stepped back an hour
+   * would otherwise blind failure detection for an hour. Default: `now`.
+   */
+  readonly monotonic?: () => number
   readonly timers: Timers
 }
 
@@ -87,6 +93,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private readonly maxTimerLagMs: number
   private readonly pingTimeoutMs: number
   private readonly self: string
+  private readonly clock: () => number
   private readonly table = new Map<string, Member>()
   private readonly probing = new Set<string>()
   private readonly limiter: RateLimiter
@@ -109,6 +116,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.maxTimerLagMs = init.maxTimerLagMs ?? this.timing.heartbeatMs
     this.pingTimeoutMs = init.pingTimeoutMs ?? this.timing.heartbeatMs
     this.self = components.store.origin
+    this.clock = components.monotonic ?? components.now
     this.incarnation = init.incarnation ?? 0
     const perSecond = Math.max(5, (3 * 1000) / this.timing.heartbeatMs)
     this.limiter = new RateLimiter({ perSecond, burst: perSecond * 3 })
@@ -183,8 +191,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
 
   /** One tick of the state machine (the timer calls it; tests may call it with a fake clock). */
   tick(): void {
-    const { now, metrics, logger } = this.components
-    const t = now()
+    const { metrics, logger } = this.components
+    const t = this.clock()
     const lateBy = this.expectedTickAt === 0 ? 0 : t - this.expectedTickAt
     metrics.timerLag(lateBy)
     if (lateBy > this.maxTimerLagMs) {
@@ -205,8 +213,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
   }
 
   private scheduleTick(): void {
-    const { timers, now } = this.components
-    this.expectedTickAt = now() + this.tickMs
+    const { timers } = this.components
+    this.expectedTickAt = this.clock() + this.tickMs
     this.tickTimer = timers.setTimeout(() => {
       if (!this.running) return
       this.tick()
@@ -229,8 +237,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
   }
 
   private validate(message: PubsubMessage): Verdict {
-    const { metrics, logger, now } = this.components
-    if (!this.limiter.take(message.from, now())) {
+    const { metrics, logger } = this.components
+    if (!this.limiter.take(message.from, this.clock())) {
       metrics.ignored('heartbeat-rate-limited')
       return 'ignore'
     }
@@ -265,7 +273,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
 
   private apply(origin: string, input: MemberInput): void {
     if (origin === this.self) return
-    const t = this.components.now()
+    const t = this.clock()
     const previous = this.table.get(origin)
     const base = previous ?? newMember(t, input.type === 'record-left')
     const next = transition(base, input, t, this.timing)

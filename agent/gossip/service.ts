@@ -33,6 +33,8 @@ export interface GossipComponents {
   readonly logger: Logger
   readonly store: CatalogStore
   readonly now: () => number
+  /** Monotonic ms for liveness timing. Default: performance.timeOrigin + performance.now(). */
+  readonly monotonic?: () => number
   /** The identity key (the store's origin must be its peer id). */
   readonly privateKey: PrivateKey
   /** The store's verifier, shared so its cache serves both the gossip validator and merges. */
@@ -180,7 +182,13 @@ export class GossipService extends EventEmitter<GossipEvents> {
       init.debounceMs === undefined ? {} : { debounceMs: init.debounceMs },
     )
     const membership = new Membership(
-      { ...base, now, timers: this.timers, probe: { ping: (origin, ms) => this.ping(origin, ms) } },
+      {
+        ...base,
+        now,
+        monotonic: this.components.monotonic ?? (() => performance.timeOrigin + performance.now()),
+        timers: this.timers,
+        probe: { ping: (origin, ms) => this.ping(origin, ms) },
+      },
       { timing, ...(init.incarnation === undefined ? {} : { incarnation: init.incarnation }) },
     )
     const connector = new Connector(

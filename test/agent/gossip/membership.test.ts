@@ -33,7 +33,7 @@ function nodeValue(status: NodeValue['status']): NodeValue {
   }
 }
 
-function setup(opts: { pingAnswers?: boolean } = {}) {
+function setup(opts: { pingAnswers?: boolean; wall?: FakeClock } = {}) {
   const clock = new FakeClock()
   const timers = new FakeTimers(clock)
   const pubsub = new FakePubsub()
@@ -54,7 +54,8 @@ function setup(opts: { pingAnswers?: boolean } = {}) {
       },
       logger: pino({ level: 'silent' }),
       metrics: createGossipMetrics(undefined),
-      now: clock.now,
+      now: opts.wall?.now ?? clock.now,
+      monotonic: clock.now,
       timers,
     },
     { timing: T, incarnation: 7 },
@@ -150,6 +151,17 @@ describe('membership runtime (fake clock and timers)', () => {
     beat(X)
     timers.advance(10_001)
     assert.notEqual(membership.get(X)?.state, 'alive')
+    await membership.stop()
+  })
+
+  it('liveness runs on the monotonic clock: a wall clock stepped back does not blind it', async () => {
+    const wall = new FakeClock()
+    const { membership, timers, beat } = setup({ wall })
+    await membership.start()
+    beat(X)
+    wall.advance(-3_600_000)
+    timers.advance(T.suspectAfterMs + 300)
+    assert.equal(membership.get(X)?.state, 'suspect')
     await membership.stop()
   })
 
