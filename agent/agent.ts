@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Registry as MetricsRegistry } from 'prom-client'
 import type { CatalogView } from '../crdt/view.ts'
+import { DnsError } from '../dns/errors.ts'
 import { DnsServer } from '../dns/server.ts'
 import type { AgentInfo, ApiPorts, MemberInfo, WatchEvent } from './api/ports.ts'
 import { buildApiServer } from './api/server.ts'
@@ -63,6 +64,28 @@ export function sanitizeNodeName(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 63)
   return clean === '' ? 'node' : clean
+}
+
+/** A failure to bind or configure a listener, as the runtime error operators read. */
+function asStartError(e: unknown, what: 'DNS' | 'HTTP', addr: string): unknown {
+  if (e instanceof DnsError) {
+    return new GrapevineError(
+      e.code === 'DNS_CONFIG_INVALID' ? 'CONFIG_INVALID' : 'BIND_FAILED',
+      e.message,
+      e.details === undefined ? undefined : { ...e.details },
+      { cause: e },
+    )
+  }
+  const code = (e as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new GrapevineError(
+      'BIND_FAILED',
+      `cannot listen for ${what} on ${addr} (${code}): pick a free address with --${what.toLowerCase()} or stop what holds it${code === 'EACCES' ? '; ports below 1024 need CAP_NET_BIND_SERVICE' : ''}`,
+      { address: addr },
+      { cause: e },
+    )
+  }
+  return e
 }
 
 export class Agent {
@@ -288,17 +311,19 @@ export class Agent {
       this.view.memberChanged(e.origin, e.reaped ? 'reaped' : e.state, e.previous)
     })
     this.registry.on('node-maintenance', (enabled) => this.gossip.updateNode({ maintenance: enabled }))
-    this.dns = new DnsServer(
-      {
-        logger: this.logger,
-        view: () => this.view.view(),
-        metrics: this.metrics,
-      },
-      dnsInitFromConfig(this.config),
-    )
-    await this.dns.start()
+    try {
+      this.dns = new DnsServer(
+        { logger: this.logger, view: () => this.view.view(), metrics: this.metrics },
+        dnsInitFromConfig(this.config),
+      )
+      await this.dns.start()
+    } catch (e) {
+      throw asStartError(e, 'DNS', this.config.dns)
+    }
     const http = splitHostPort(this.config.http, 'http')
-    await this.api.listen({ host: http.host, port: http.port })
+    await this.api.listen({ host: http.host, port: http.port }).catch((e: unknown) => {
+      throw asStartError(e, 'HTTP', this.config.http)
+    })
     const addr = this.api.server.address()
     this.httpAddress =
       typeof addr === 'object' && addr !== null

@@ -137,7 +137,7 @@ export class GrapevineCluster {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(30_000),
     })
     await r.arrayBuffer()
     return r.status
