@@ -6,7 +6,7 @@ import type { MemberState } from '../../crdt/view.ts'
  * heartbeats, node-record changes, connection losses, ping results and clock ticks.
  *
  *   alive ──silence > suspectAfter, or link lost + silence > evidenceAfter──▶ suspect
- *   suspect ──ping failed, or silence > unreachableAfter──▶ unreachable
+ *   suspect ──ping failed after a lost link, or silence > unreachableAfter──▶ unreachable
  *   suspect/unreachable ──heartbeat or ping answered──▶ alive
  *   any ──own node record says 'left'──▶ left (heartbeats of that incarnation are ignored)
  *   unreachable ──for reapAfter──▶ left (reaped: gone from answers)
@@ -97,7 +97,10 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
     case 'ping-ok':
       return m.state === 'left' ? m : heard(m, now)
     case 'ping-failed':
-      return m.state === 'suspect' ? enter(m, 'unreachable', now) : m
+      // A failed ping confirms a suspect only with independent evidence: its connection
+      // closed and could not be re-dialled. Alone, a ping can fail because either side is
+      // briefly overloaded; then only silence past `unreachableAfter` decides (Lifeguard).
+      return m.state === 'suspect' && m.linkLost ? enter(m, 'unreachable', now) : m
     case 'link-lost':
       return m.state === 'left' ? m : { ...m, linkLost: true }
     case 'record-left':

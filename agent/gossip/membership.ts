@@ -82,7 +82,7 @@ export interface MembershipInit {
   readonly tickMs?: number
   /** A tick this late (ms) means this process stalled: rebase instead of suspecting. Default heartbeatMs. */
   readonly maxTimerLagMs?: number
-  /** Timeout of a probe ping (ms). Default heartbeatMs. */
+  /** Timeout of a probe ping (ms). Default max(heartbeatMs, 1 s): a busy peer still answers. */
   readonly pingTimeoutMs?: number
 }
 
@@ -114,7 +114,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.timing = init.timing ?? MEMBER_TIMING_PRESETS.lan
     this.tickMs = init.tickMs ?? Math.max(10, Math.floor(this.timing.heartbeatMs / 4))
     this.maxTimerLagMs = init.maxTimerLagMs ?? this.timing.heartbeatMs
-    this.pingTimeoutMs = init.pingTimeoutMs ?? this.timing.heartbeatMs
+    this.pingTimeoutMs = init.pingTimeoutMs ?? Math.max(this.timing.heartbeatMs, 1000)
     this.self = components.store.origin
     this.clock = components.monotonic ?? components.now
     this.incarnation = init.incarnation ?? 0

@@ -49,11 +49,18 @@ describe('membership state machine: transitions (table)', () => {
         want: 'alive',
       },
       {
-        name: 'suspect -> unreachable on a failed ping',
-        from: at('suspect'),
+        name: 'suspect -> unreachable on a failed ping after its link was lost',
+        from: at('suspect', { linkLost: true }),
         input: { type: 'ping-failed' },
         now: T0 + 1,
         want: 'unreachable',
+      },
+      {
+        name: 'a failed ping alone does not confirm a suspect (it may just be busy)',
+        from: at('suspect'),
+        input: { type: 'ping-failed' },
+        now: T0 + 1,
+        want: 'suspect',
       },
       {
         name: 'a failed ping of an alive node changes nothing',
