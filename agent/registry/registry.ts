@@ -192,7 +192,12 @@ export class Registry extends EventEmitter<RegistryEvents> implements RegistryPo
   }
 
   async reportTtl(id: string, status: CheckStatus, note?: string): Promise<void> {
-    if (this.c.checks.report(id, status, note)) return
+    // A report moves the TTL deadline even when the status stays: persist it (debounced), so a
+    // restart does not bring back an older deadline and turn a healthy check critical.
+    if (this.c.checks.report(id, status, note)) {
+      this.scheduleChecksSave()
+      return
+    }
     const ttl = this.c.checks.ttlCheckIds(id)
     if (!this.held.has(id) || ttl.length === 0) {
       throw new GrapevineError(
@@ -203,6 +208,7 @@ export class Registry extends EventEmitter<RegistryEvents> implements RegistryPo
       )
     }
     for (const checkId of ttl) this.c.checks.report(checkId, status, note)
+    this.scheduleChecksSave()
   }
 
   async setMaintenance(instanceId: string, enable: boolean, reason?: string): Promise<void> {
