@@ -186,11 +186,8 @@ export class Agent {
     }
     const nodeName = config.nodeName ?? sanitizeNodeName((await import('node:os')).hostname())
     const advertise = config.advertiseAddress ?? defaultAdvertiseAddress()
-    const metricsHolder: { view?: () => CatalogView; peers?: () => number } = {}
-    const metrics = createMetrics(
-      () => (metricsHolder.view as () => CatalogView)(),
-      () => metricsHolder.peers?.() ?? 0,
-    )
+    const metricsHolder: { view?: () => CatalogView } = {}
+    const metrics = createMetrics(() => (metricsHolder.view as () => CatalogView)())
     const checks = new HealthScheduler(
       { logger, now, metrics, random },
       { scriptChecksEnabled: config.enableScriptChecks },
@@ -258,7 +255,6 @@ export class Agent {
       { startIndex: loaded.index },
     )
     metricsHolder.view = () => view.view()
-    metricsHolder.peers = () => gossip.peers().length
     const agent = new Agent({
       config,
       logger,

@@ -6,7 +6,7 @@ import type { CatalogView } from '../crdt/view.ts'
  * test process do not collide). Components register their own metrics on it; the catalog
  * gauges here are computed from the view at scrape time, so they cost nothing between scrapes.
  */
-export function createMetrics(view: () => CatalogView, peers: () => number): Registry {
+export function createMetrics(view: () => CatalogView): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'grapevine_process_' })
   new Gauge({
@@ -37,14 +37,6 @@ export function createMetrics(view: () => CatalogView, peers: () => number): Reg
     registers: [registry],
     collect() {
       this.set(view().index)
-    },
-  })
-  new Gauge({
-    name: 'grapevine_gossip_connected_peers',
-    help: 'Peers with an open libp2p connection.',
-    registers: [registry],
-    collect() {
-      this.set(peers())
     },
   })
   return registry

@@ -91,7 +91,7 @@ export class TcpListener {
         return
       }
       if (s.destroyed) return
-      this.metrics.response('tcp', out.rcode, out.via)
+      this.metrics.response('tcp', out.rcode, out.via, r.parsed.ok ? r.parsed.query.qtype : undefined)
       const frame = Buffer.allocUnsafe(2 + out.bytes.length)
       frame.writeUInt16BE(out.bytes.length, 0)
       frame.set(out.bytes, 2)

@@ -113,7 +113,7 @@ export class UdpListener {
       this.metrics.dropped('source port 0')
       return
     }
-    this.metrics.response('udp', out.rcode, out.via)
+    this.metrics.response('udp', out.rcode, out.via, parsed.ok ? parsed.query.qtype : undefined)
     try {
       sock.send(bytes, rinfo.port, rinfo.address)
     } catch (err) {

@@ -137,11 +137,10 @@ export class Broadcaster {
     const { pubsub, logger, metrics } = this.components
     for (const batch of batchEntries(entries, this.maxFrameBytes)) {
       try {
-        const recipients = await pubsub.publish(
-          CATALOG_TOPIC,
-          encodeFrame({ v: 1, kind: 'delta', entries: batch }),
-        )
+        const frame = encodeFrame({ v: 1, kind: 'delta', entries: batch })
+        const recipients = await pubsub.publish(CATALOG_TOPIC, frame)
         metrics.published('delta', batch.length)
+        metrics.bytes('out', 'delta', frame.byteLength * Math.max(1, recipients))
         logger.debug({ entries: batch.length, recipients }, 'published delta')
         if (recipients === 0) this.retryLater(batch)
         else this.misses = 0

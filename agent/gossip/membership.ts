@@ -157,11 +157,10 @@ export class Membership extends EventEmitter<MembershipEvents> {
     if (this.running) this.beatTimer = timers.setTimeout(() => void this.beat(), this.timing.heartbeatMs)
     this.seq++
     try {
-      await pubsub.publish(
-        HEARTBEAT_TOPIC,
-        encodeFrame({ v: 1, kind: 'heartbeat', incarnation: this.incarnation, seq: this.seq }),
-      )
+      const frame = encodeFrame({ v: 1, kind: 'heartbeat', incarnation: this.incarnation, seq: this.seq })
+      const recipients = await pubsub.publish(HEARTBEAT_TOPIC, frame)
       metrics.published('heartbeat', 0)
+      metrics.bytes('out', 'heartbeat', frame.byteLength * Math.max(1, recipients))
     } catch (err) {
       logger.debug({ err: (err as Error).message }, 'heartbeat publish failed')
     }
@@ -255,6 +254,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
 
   private onHeartbeat(message: PubsubMessage): void {
     if (!this.running) return
+    this.components.metrics.bytes('in', 'heartbeat', message.data.byteLength)
     const decision = decideHeartbeat(message.data)
     if (decision.verdict !== 'accept') return
     this.apply(message.from, { type: 'heartbeat', ...decision.frame })

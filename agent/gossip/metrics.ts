@@ -13,6 +13,8 @@ export interface GossipMetrics {
   members(counts: Readonly<Record<string, number>>): void
   peers(count: number): void
   timerLag(ms: number): void
+  /** Application bytes of our frames: gossip deltas and heartbeats, and sync streams. */
+  bytes(direction: 'in' | 'out', channel: 'delta' | 'heartbeat' | 'sync', n: number): void
 }
 
 const NOOP: GossipMetrics = {
@@ -24,6 +26,7 @@ const NOOP: GossipMetrics = {
   members: () => {},
   peers: () => {},
   timerLag: () => {},
+  bytes: () => {},
 }
 
 export function createGossipMetrics(registry: Registry | undefined): GossipMetrics {
@@ -74,6 +77,12 @@ export function createGossipMetrics(registry: Registry | undefined): GossipMetri
     buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers,
   })
+  const bytes = new Counter({
+    name: 'grapevine_gossip_bytes_total',
+    help: 'Bytes of Grapevine frames sent and received (gossip deltas, heartbeats, sync streams; before encryption and framing)',
+    labelNames: ['direction', 'channel'],
+    registers,
+  })
   const members = new Gauge({
     name: 'grapevine_gossip_members',
     help: 'Known fleet members by state, as this agent sees them',
@@ -105,5 +114,6 @@ export function createGossipMetrics(registry: Registry | undefined): GossipMetri
     },
     peers: (count) => peers.set(count),
     timerLag: (ms) => lag.observe(Math.max(0, ms) / 1000),
+    bytes: (direction, channel, n) => bytes.inc({ direction, channel }, n),
   }
 }

@@ -94,6 +94,7 @@ export class Receiver {
 
   private accept(message: PubsubMessage): void {
     const { store, logger, metrics, verify } = this.components
+    metrics.bytes('in', 'delta', message.data.byteLength)
     let entries = this.decoded.get(message.data)
     if (entries === undefined) {
       const decision = decideDelta(message.data, message.from, verify, this.maxFrameBytes)

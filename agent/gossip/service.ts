@@ -300,6 +300,7 @@ export class GossipService extends EventEmitter<GossipEvents> {
 
   private readonly onConnectionOpen = (e: CustomEvent<Connection>): void => {
     const conn = e.detail
+    this.metrics.peers(this.libp2p?.getPeers().length ?? 0)
     // One side starts the exchange (it is two-way): the dialler.
     if (conn.direction === 'outbound') this.syncInBackground(conn.remotePeer)
   }
@@ -307,6 +308,7 @@ export class GossipService extends EventEmitter<GossipEvents> {
   private readonly onPeerDisconnect = (e: CustomEvent<PeerId>): void => {
     const peer = e.detail
     const node = this.libp2p
+    this.metrics.peers(node?.getPeers().length ?? 0)
     const parts = this.parts
     if (node === undefined || parts === undefined) return
     const origin = peer.toString()

@@ -95,10 +95,10 @@ export class SyncProtocol {
     const lp = lpStream(stream, { maxDataLength: this.maxDataLength })
     const from = peer.toString()
     try {
-      await lp.write(encodeFrame({ v: 1, kind: 'digest', digest: store.digest() }))
+      await this.send(lp, encodeFrame({ v: 1, kind: 'digest', digest: store.digest() }))
       const { received, applied, digest } = await this.readEntriesUntil(lp, 'digest', from)
       const sent = await this.writeEntries(lp, store.entriesNewerThan(digest as Digest))
-      await lp.write(encodeFrame({ v: 1, kind: 'end' }))
+      await this.send(lp, encodeFrame({ v: 1, kind: 'end' }))
       await stream.close()
       this.completed++
       metrics.sync('ok', 'initiator', (performance.now() - startedAt) / 1000, received)
@@ -118,7 +118,7 @@ export class SyncProtocol {
       const first = await this.readFrame(lp)
       if (first.kind !== 'digest') throw protocolError(`expected a digest, got ${first.kind}`)
       const sent = await this.writeEntries(lp, store.entriesNewerThan(first.digest))
-      await lp.write(encodeFrame({ v: 1, kind: 'digest', digest: store.digest() }))
+      await this.send(lp, encodeFrame({ v: 1, kind: 'digest', digest: store.digest() }))
       const { received, applied } = await this.readEntriesUntil(lp, 'end', from)
       await stream.close()
       this.completed++
@@ -133,6 +133,7 @@ export class SyncProtocol {
 
   private async readFrame(lp: Lp): Promise<Frame> {
     const bytes = await lp.read({ signal: AbortSignal.timeout(this.readTimeoutMs) })
+    this.components.metrics.bytes('in', 'sync', bytes.byteLength)
     const decoded = decodeFrame(bytes.subarray(), this.maxDataLength)
     if (!decoded.ok) throw protocolError(describeWireError(decoded.error))
     return decoded.value
@@ -165,9 +166,14 @@ export class SyncProtocol {
     }
   }
 
+  private async send(lp: Lp, frame: Uint8Array): Promise<void> {
+    await lp.write(frame)
+    this.components.metrics.bytes('out', 'sync', frame.byteLength)
+  }
+
   private async writeEntries(lp: Lp, entries: readonly Entry[]): Promise<number> {
     for (const batch of batchEntries(entries, this.maxFrameBytes)) {
-      await lp.write(encodeFrame({ v: 1, kind: 'entries', entries: batch }))
+      await this.send(lp, encodeFrame({ v: 1, kind: 'entries', entries: batch }))
     }
     return entries.length
   }
