@@ -136,7 +136,19 @@ export function describeIssues(root: unknown, part: string, issues: readonly Sch
       (name) => !seen.has(`${e.instancePath}/${name}`),
     )
     if (extra.length === 0) continue
-    const props = (schemaAt(root, e.schemaPath) as Json | undefined)?.['properties'] as Json | undefined
+    const at = schemaAt(root, e.schemaPath) as Json | undefined
+    const patterns = at?.['patternProperties'] as Json | undefined
+    if (patterns !== undefined && at?.['properties'] === undefined) {
+      // A map with free-form keys (meta): say which keys are wrong and what a key may be.
+      for (const name of extra) seen.add(`${e.instancePath}/${name}`)
+      if (out.length < max) {
+        out.push(
+          `${field(part, e.instancePath)} has keys that are not allowed (${extra.map((k) => JSON.stringify(k)).join(', ')}); a key must match ${Object.keys(patterns).join(' or ')}`,
+        )
+      }
+      continue
+    }
+    const props = at?.['properties'] as Json | undefined
     const names = props === undefined ? [] : Object.keys(props)
     const allowed = names.length === 0 ? `; ${part} takes no fields here` : `; allowed: ${names.join(', ')}`
     const bad = extra.map((name) => field(part, e.instancePath, name))
