@@ -13,8 +13,8 @@ import type { MemberState } from '../../crdt/view.ts'
  *   left ──heartbeat of a newer incarnation, or a newer 'alive' record──▶ alive
  *
  * Silence is measured on the observer's clock since it last heard any proof of life. When the
- * observer's own timers fire late (a stall: GC pause, SIGSTOP, an overloaded host) the silence it
- * measured is its own fault, so `rebase` resets the baselines instead of raising suspicion
+ * observer's own timers fire late (a stall: GC pause, SIGSTOP, an overloaded host) the stall is its
+ * own fault, so `rebase` takes that much out of the silence instead of raising suspicion
  * (Lifeguard, Dadgar et al. 2017).
  */
 
@@ -58,7 +58,8 @@ export type MemberInput =
   | { readonly type: 'record-left' }
   | { readonly type: 'record-alive' }
   | { readonly type: 'tick' }
-  | { readonly type: 'rebase' }
+  /** This observer's own timers fired `stalledMs` late: that time is not the peer's silence. */
+  | { readonly type: 'rebase'; readonly stalledMs: number }
 
 /** A member first learned of at `now` (from a record or a heartbeat). */
 export function newMember(now: number, left = false): Member {
@@ -108,9 +109,14 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
     case 'record-alive':
       if (m.state !== 'left') return m
       return { ...enter(m, 'alive', now), lastHeard: now, leftIncarnation: undefined, reaped: false }
-    case 'rebase':
+    case 'rebase': {
+      // Take our own stall out of the silence we measured, and no more: under sustained
+      // overload a dead peer must still end unreachable, just later (Lifeguard).
       if (m.state === 'left' || m.state === 'unreachable') return m
-      return { ...enter(m, 'alive', now), lastHeard: Math.max(m.lastHeard, now), linkLost: false }
+      const lastHeard = Math.min(now, m.lastHeard + Math.max(0, input.stalledMs))
+      if (now - lastHeard > timing.suspectAfterMs) return { ...m, lastHeard }
+      return { ...enter(m, 'alive', now), lastHeard, linkLost: false }
+    }
     case 'tick':
       return tick(m, now, timing)
   }

@@ -199,7 +199,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
         { lateByMs: lateBy },
         'membership timer fired late (this process stalled): not suspecting anyone',
       )
-      for (const origin of [...this.table.keys()]) this.apply(origin, { type: 'rebase' })
+      for (const origin of [...this.table.keys()]) this.apply(origin, { type: 'rebase', stalledMs: lateBy })
     }
     const counts: Record<MemberState, number> = { alive: 0, suspect: 0, unreachable: 0, left: 0 }
     for (const origin of [...this.table.keys()]) {

@@ -161,11 +161,10 @@ export function renderReport(
   const dns = lines.filter((l) => l.bench === 'dns' && l.figure === 'qps' && typeof l.value === 'number')
   if (dns.length > 0) {
     const bySystem = new Map<string, number[]>()
-    for (const l of dns)
-      bySystem.set(l.system ?? 'grapevine', [
-        ...(bySystem.get(l.system ?? 'grapevine') ?? []),
-        l.value as number,
-      ])
+    for (const l of dns) {
+      const who = l.system ?? (typeof l.target === 'string' ? l.target : 'grapevine')
+      bySystem.set(who, [...(bySystem.get(who) ?? []), l.value as number])
+    }
     const bars = [...bySystem].map(([name, vs]) => ({
       name,
       value: [...vs].sort((a, b) => a - b)[Math.floor(vs.length / 2)] as number,

@@ -148,16 +148,23 @@ describe('membership state machine: transitions (table)', () => {
       },
       { name: 'left ignores pings', from: at('left'), input: { type: 'ping-ok' }, now: T0 + 1, want: 'left' },
       {
-        name: 'rebase clears suspicion',
+        name: 'rebase clears suspicion caused by our own stall',
         from: at('suspect'),
-        input: { type: 'rebase' },
+        input: { type: 'rebase', stalledMs: 10 * T.suspectAfterMs },
         now: T0 + 10 * T.suspectAfterMs,
         want: 'alive',
       },
       {
+        name: 'rebase takes out only the stall: a peer silent longer stays suspect',
+        from: at('suspect'),
+        input: { type: 'rebase', stalledMs: T.suspectAfterMs },
+        now: T0 + 10 * T.suspectAfterMs,
+        want: 'suspect',
+      },
+      {
         name: 'rebase does not revive the unreachable',
         from: at('unreachable'),
-        input: { type: 'rebase' },
+        input: { type: 'rebase', stalledMs: 1 },
         now: T0 + 1,
         want: 'unreachable',
       },
@@ -217,7 +224,7 @@ const inputArb: fc.Arbitrary<MemberInput> = fc.oneof(
     { type: 'record-left' },
     { type: 'record-alive' },
     { type: 'tick' },
-    { type: 'rebase' },
+    { type: 'rebase', stalledMs: 500 },
   ),
 )
 
@@ -292,5 +299,19 @@ describe('membership state machine: properties', () => {
         return true
       }),
     )
+  })
+})
+
+describe('membership state machine: stalls', () => {
+  it('a dead peer still ends unreachable when our own timers keep firing late (sustained overload)', () => {
+    let now = T0
+    let m = newMember(now)
+    for (let i = 0; i < 100 && m.state !== 'unreachable'; i++) {
+      now += 2 * T.heartbeatMs
+      m = transition(m, { type: 'rebase', stalledMs: T.heartbeatMs }, now, T)
+      m = transition(m, { type: 'tick' }, now, T)
+    }
+    assert.equal(m.state, 'unreachable')
+    assert.ok(now - T0 <= 2 * (T.unreachableAfterMs + 2 * T.heartbeatMs), `took ${now - T0} ms of wall time`)
   })
 })
