@@ -11,6 +11,7 @@ import {
   type MemberState,
   type NodeView,
 } from '../../crdt/view.ts'
+import { seededRandom } from '../helpers/prng.ts'
 
 export const LOCAL = 'QmLocalPeer0000000001'
 export const REMOTE = 'QmRemotePeer000000002'
@@ -65,17 +66,7 @@ export function view(instances: InstanceView[], nodes: NodeView[] = [], index = 
   return createCatalogView({ index, localOrigin: LOCAL, instances, nodes })
 }
 
-/** Deterministic [0, 1) numbers (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom }
 
 export function silentLogger(): Logger {
   return pino({ level: 'silent' })

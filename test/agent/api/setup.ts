@@ -4,18 +4,9 @@ import { pino } from 'pino'
 import { type ApiServerInit, buildApiServer } from '../../../agent/api/server.ts'
 import { FakeApiPorts } from '../../helpers/fake-api-ports.ts'
 import { FakeClock } from '../../helpers/fake-clock.ts'
+import { seededRandom } from '../../helpers/prng.ts'
 
-/** A seeded PRNG in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom }
 
 export interface TestApi {
   readonly app: FastifyInstance
