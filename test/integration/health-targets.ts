@@ -4,6 +4,7 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { CheckSpec } from '../../agent/health/check-spec.ts'
 import { validateCheck } from '../../agent/health/validate-check.ts'
+import { requireTool } from '../setup/tools.ts'
 
 /** Real local targets for the health probes, on 127.0.0.1 port 0. */
 
@@ -101,10 +102,11 @@ export function startHttpTarget(): Promise<TargetServer> {
 }
 
 /** A self-signed certificate for 127.0.0.1 made with openssl, or undefined when openssl is missing. */
-export function selfSignedCert(): { key: string; cert: string } | undefined {
-  try {
+/** A throwaway certificate for 127.0.0.1 made with openssl (installed by the test setup; a missing one fails loudly). */
+export function selfSignedCert(): { key: string; cert: string } {
+  {
     const out = execFileSync(
-      'openssl',
+      requireTool('openssl'),
       [
         'req',
         '-x509',
@@ -128,9 +130,9 @@ export function selfSignedCert(): { key: string; cert: string } | undefined {
     )
     const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----/.exec(out)?.[0]
     const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(out)?.[0]
-    return key !== undefined && cert !== undefined ? { key, cert } : undefined
-  } catch {
-    return undefined
+    if (key === undefined || cert === undefined)
+      throw new Error(`openssl did not print a key and a certificate:\n${out}`)
+    return { key, cert }
   }
 }
 

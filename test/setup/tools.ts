@@ -23,6 +23,11 @@ export const TOOLS: readonly ToolSpec[] = [
   // dnsmasq-base ships the binary without the system service (which would bind port 53).
   { command: 'dnsmasq', debPackage: 'dnsmasq-base', usedBy: 'npm run bench -- dns' },
   { command: 'serf', debPackage: 'serf', usedBy: 'comparison benchmarks' },
+  {
+    command: 'openssl',
+    debPackage: 'openssl',
+    usedBy: 'test/integration/health-*.test.ts (self-signed TLS targets)',
+  },
 ]
 
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin']
