@@ -231,6 +231,7 @@ export class Agent {
           unreachableAfterMs: config.unreachableAfter,
           reapAfterMs: config.reapAfter,
         },
+        maxHeartbeatRate: config.maxHeartbeatRate,
         debounceMs: config.gossipDebounce,
         syncIntervalMs: config.syncInterval,
       },

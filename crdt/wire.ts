@@ -36,14 +36,31 @@ export interface EndFrame {
   readonly v: 1
   readonly kind: 'end'
 }
-/** Liveness: a node's periodic "still here". `incarnation` grows each start; `seq` each beat. */
+/**
+ * Liveness: a node's periodic "still here". `incarnation` grows each start; `seq` each beat.
+ * `every` (ms) is the sender's current beat period, which grows with the fleet (a fixed budget of
+ * heartbeats per second per observer); observers scale the silence they tolerate by it. Absent:
+ * the observer's own configured period.
+ */
 export interface HeartbeatFrame {
   readonly v: 1
   readonly kind: 'heartbeat'
   readonly incarnation: number
   readonly seq: number
+  readonly every?: number
 }
-export type Frame = DeltaFrame | DigestFrame | EntriesFrame | EndFrame | HeartbeatFrame
+/**
+ * An accusation: the sender could not reach `origin` (incarnation `incarnation`) directly. Not a
+ * verdict: every observer that hears it probes `origin` itself, and `origin`, if alive, refutes
+ * by beating at once (SWIM's suspicion dissemination, without anyone writing another's record).
+ */
+export interface SuspectFrame {
+  readonly v: 1
+  readonly kind: 'suspect'
+  readonly origin: string
+  readonly incarnation: number
+}
+export type Frame = DeltaFrame | DigestFrame | EntriesFrame | EndFrame | HeartbeatFrame | SuspectFrame
 export type FrameKind = Frame['kind']
 
 export type WireError =
@@ -109,6 +126,16 @@ const HeartbeatBody = Type.Object(
     kind: Type.Literal('heartbeat'),
     incarnation: Counter,
     seq: Counter,
+    every: Type.Optional(Type.Integer({ minimum: 1, maximum: 3_600_000 })),
+  },
+  { additionalProperties: false },
+)
+const SuspectBody = Type.Object(
+  {
+    v: Type.Literal(1),
+    kind: Type.Literal('suspect'),
+    origin: Type.String({ pattern: PEER_ID_PATTERN, maxLength: 128 }),
+    incarnation: Counter,
   },
   { additionalProperties: false },
 )
@@ -119,6 +146,7 @@ const checkEntries = Compile(EntriesBody)
 const checkDigest = Compile(DigestBody)
 const checkEnd = Compile(EndBody)
 const checkHeartbeat = Compile(HeartbeatBody)
+const checkSuspect = Compile(SuspectBody)
 
 const encoder = new TextEncoder()
 
@@ -146,7 +174,17 @@ export function encodeFrame(frame: Frame): Uint8Array {
       return encoder.encode('{"v":1,"kind":"end"}')
     case 'heartbeat':
       return encoder.encode(
-        JSON.stringify({ v: 1, kind: 'heartbeat', incarnation: frame.incarnation, seq: frame.seq }),
+        JSON.stringify({
+          v: 1,
+          kind: 'heartbeat',
+          incarnation: frame.incarnation,
+          seq: frame.seq,
+          ...(frame.every === undefined ? {} : { every: frame.every }),
+        }),
+      )
+    case 'suspect':
+      return encoder.encode(
+        JSON.stringify({ v: 1, kind: 'suspect', origin: frame.origin, incarnation: frame.incarnation }),
       )
   }
 }
@@ -162,8 +200,11 @@ const FIELDS: Readonly<Record<FrameKind, readonly string[]>> = {
   entries: ['v', 'kind', 'entries'],
   digest: ['v', 'kind', 'origins'],
   end: ['v', 'kind'],
-  heartbeat: ['v', 'kind', 'incarnation', 'seq'],
+  heartbeat: ['v', 'kind', 'incarnation', 'seq', 'every'],
+  suspect: ['v', 'kind', 'origin', 'incarnation'],
 }
+/** Fields an envelope may leave out. */
+const OPTIONAL: ReadonlySet<string> = new Set(['heartbeat.every'])
 
 /** A JSON Pointer segment, shortened (a hostile property name can be a megabyte long). */
 function pointer(key: string | number): string {
@@ -180,7 +221,8 @@ function envelopeError(raw: Record<string, unknown>, kind: FrameKind): WireError
     }
   }
   for (const k of allowed) {
-    if (!Object.hasOwn(raw, k)) return { type: 'invalid', kind, path: '/', detail: `must have property ${k}` }
+    if (!Object.hasOwn(raw, k) && !OPTIONAL.has(`${kind}.${k}`))
+      return { type: 'invalid', kind, path: '/', detail: `must have property ${k}` }
   }
   return undefined
 }
@@ -302,8 +344,19 @@ export function decodeFrame(
       return checkEnd.Check(raw) ? ok({ v: 1, kind: 'end' }) : err(firstError(checkEnd, raw, 'end'))
     case 'heartbeat': {
       if (!checkHeartbeat.Check(raw)) return err(firstError(checkHeartbeat, raw, 'heartbeat'))
-      const hb = raw as { incarnation: number; seq: number }
-      return ok({ v: 1, kind: 'heartbeat', incarnation: hb.incarnation, seq: hb.seq })
+      const hb = raw as { incarnation: number; seq: number; every?: number }
+      return ok({
+        v: 1,
+        kind: 'heartbeat',
+        incarnation: hb.incarnation,
+        seq: hb.seq,
+        ...(hb.every === undefined ? {} : { every: hb.every }),
+      })
+    }
+    case 'suspect': {
+      if (!checkSuspect.Check(raw)) return err(firstError(checkSuspect, raw, 'suspect'))
+      const sf = raw as { origin: string; incarnation: number }
+      return ok({ v: 1, kind: 'suspect', origin: sf.origin, incarnation: sf.incarnation })
     }
     default:
       return err({ type: 'unknown-kind', kind: echo(envelope.kind) })

@@ -13,6 +13,7 @@ export const PRESETS = {
     dns: '127.0.0.1:0',
     mdns: false,
     heartbeatInterval: 200,
+    maxHeartbeatRate: 50,
     suspectAfter: 600,
     suspectAfterLinkLoss: 300,
     unreachableAfter: 1000,

@@ -200,11 +200,20 @@ export const CONFIG_KEYS = {
     reason:
       'How often each node says it is alive; 1 s keeps failure detection within a few seconds at a few bytes/s.',
   },
+  maxHeartbeatRate: {
+    type: 'integer',
+    default: 10,
+    min: 0,
+    max: 10_000,
+    reason:
+      'Heartbeats a second each node should have to hear at most: beats slow down in whole heartbeatIntervals as the fleet grows (2 s at 20 nodes, 5 s at 50), keeping idle cost per node flat; 0 never slows them.',
+  },
   suspectAfter: {
     type: 'duration',
     default: 3 * SECOND,
     min: 10,
-    reason: 'Three missed heartbeats before a node is suspected (and pinged directly).',
+    reason:
+      'Three missed heartbeats before a node is suspected (and pinged directly); stretched in proportion when a node beats slower than heartbeatInterval.',
   },
   suspectAfterLinkLoss: {
     type: 'duration',

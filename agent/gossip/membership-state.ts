@@ -5,8 +5,8 @@ import type { MemberState } from '../../crdt/view.ts'
  * each piece of evidence moves it. Time is an argument. The runtime (membership.ts) feeds it
  * heartbeats, node-record changes, connection losses, ping results and clock ticks.
  *
- *   alive ──silence > suspectAfter, or link lost + silence > evidenceAfter──▶ suspect
- *   suspect ──ping failed after a lost link, or silence > unreachableAfter──▶ unreachable
+ *   alive ──silence > suspectAfter, or (link lost or accused) + silence > evidenceAfter──▶ suspect
+ *   suspect ──ping failed after a lost link or an accusation, or silence > unreachableAfter──▶ unreachable
  *   suspect/unreachable ──heartbeat or ping answered──▶ alive
  *   any ──own node record says 'left'──▶ left (heartbeats of that incarnation are ignored)
  *   unreachable ──for reapAfter──▶ left (reaped: gone from answers)
@@ -16,6 +16,12 @@ import type { MemberState } from '../../crdt/view.ts'
  * observer's own timers fire late (a stall: GC pause, SIGSTOP, an overloaded host) the stall is its
  * own fault, so `rebase` takes that much out of the silence instead of raising suspicion
  * (Lifeguard, Dadgar et al. 2017).
+ *
+ * Silence is judged against the member's own beat period: a node announces `every` (ms) in its
+ * heartbeats, and `suspectAfter`/`unreachableAfter` stretch by `every / heartbeatMs`. Beats grow
+ * sparser as the fleet grows (each observer hears a bounded number per second), so silence alone
+ * decides slowly in a big fleet; the fast paths are evidence: a lost link, or an accusation by
+ * another observer, each confirmed by this observer's own failed ping.
  */
 
 export interface MemberTiming {
@@ -44,6 +50,10 @@ export interface Member {
   readonly leftIncarnation: number | undefined
   /** A connection to it closed and a redial failed since we last heard from it. */
   readonly linkLost: boolean
+  /** Another observer accused it (could not reach it) since we last heard from it. */
+  readonly accused: boolean
+  /** Its announced beat period (ms); undefined until a heartbeat says. */
+  readonly every: number | undefined
   /** Observer clock when the current state was entered. */
   readonly since: number
   /** Dropped from answers after being unreachable for `reapAfterMs`. */
@@ -51,7 +61,14 @@ export interface Member {
 }
 
 export type MemberInput =
-  | { readonly type: 'heartbeat'; readonly incarnation: number; readonly seq: number }
+  | {
+      readonly type: 'heartbeat'
+      readonly incarnation: number
+      readonly seq: number
+      readonly every?: number | undefined
+    }
+  /** Another observer says it could not reach this incarnation of the node. */
+  | { readonly type: 'accused'; readonly incarnation: number }
   | { readonly type: 'ping-ok' }
   | { readonly type: 'ping-failed' }
   | { readonly type: 'link-lost' }
@@ -71,9 +88,26 @@ export function newMember(now: number, left = false): Member {
     seq: 0,
     leftIncarnation: left ? 0 : undefined,
     linkLost: false,
+    accused: false,
+    every: undefined,
     since: now,
     reaped: false,
   }
+}
+
+/** How much longer than the configured period this member beats (≥ 1). */
+function stretch(m: Member, timing: MemberTiming): number {
+  return m.every === undefined ? 1 : Math.max(1, m.every / timing.heartbeatMs)
+}
+
+/** Silence after which `m` is suspect, on its own beat period. */
+export function suspectAfterFor(m: Member, timing: MemberTiming): number {
+  return timing.suspectAfterMs * stretch(m, timing)
+}
+
+/** Silence after which a suspect `m` is unreachable without a confirmed ping. */
+export function unreachableAfterFor(m: Member, timing: MemberTiming): number {
+  return timing.unreachableAfterMs * stretch(m, timing)
 }
 
 function enter(m: Member, state: MemberState, now: number): Member {
@@ -81,7 +115,14 @@ function enter(m: Member, state: MemberState, now: number): Member {
 }
 
 function heard(m: Member, now: number): Member {
-  return { ...enter(m, 'alive', now), lastHeard: now, lastSeen: now, linkLost: false, reaped: false }
+  return {
+    ...enter(m, 'alive', now),
+    lastHeard: now,
+    lastSeen: now,
+    linkLost: false,
+    accused: false,
+    reaped: false,
+  }
 }
 
 /** The next state of `m` given `input` at observer time `now`. Pure and total. */
@@ -93,19 +134,37 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
       if (m.leftIncarnation !== undefined && input.incarnation <= m.leftIncarnation) {
         return { ...m, incarnation: input.incarnation, seq: Math.max(m.seq, input.seq) }
       }
-      return { ...heard(m, now), incarnation: input.incarnation, seq: input.seq, leftIncarnation: undefined }
+      return {
+        ...heard(m, now),
+        incarnation: input.incarnation,
+        seq: input.seq,
+        leftIncarnation: undefined,
+        every: input.every ?? m.every,
+      }
     }
+    case 'accused':
+      // An accusation about an older life of the node is stale; one about a node that left or
+      // is already unreachable changes nothing.
+      if (input.incarnation < m.incarnation || m.state === 'left' || m.state === 'unreachable') return m
+      return m.accused ? m : { ...m, accused: true }
     case 'ping-ok':
       return m.state === 'left' ? m : heard(m, now)
     case 'ping-failed':
       // A failed ping confirms a suspect only with independent evidence: its connection
-      // closed and could not be re-dialled. Alone, a ping can fail because either side is
-      // briefly overloaded; then only silence past `unreachableAfter` decides (Lifeguard).
-      return m.state === 'suspect' && m.linkLost ? enter(m, 'unreachable', now) : m
+      // closed and could not be re-dialled, or another observer could not reach it either.
+      // Alone, a ping can fail because either side is briefly overloaded; then only silence
+      // past `unreachableAfter` decides (Lifeguard).
+      return m.state === 'suspect' && (m.linkLost || m.accused) ? enter(m, 'unreachable', now) : m
     case 'link-lost':
       return m.state === 'left' ? m : { ...m, linkLost: true }
     case 'record-left':
-      return { ...enter(m, 'left', now), leftIncarnation: m.incarnation, linkLost: false, reaped: false }
+      return {
+        ...enter(m, 'left', now),
+        leftIncarnation: m.incarnation,
+        linkLost: false,
+        accused: false,
+        reaped: false,
+      }
     case 'record-alive':
       if (m.state !== 'left') return m
       return { ...enter(m, 'alive', now), lastHeard: now, leftIncarnation: undefined, reaped: false }
@@ -114,8 +173,8 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
       // overload a dead peer must still end unreachable, just later (Lifeguard).
       if (m.state === 'left' || m.state === 'unreachable') return m
       const lastHeard = Math.min(now, m.lastHeard + Math.max(0, input.stalledMs))
-      if (now - lastHeard > timing.suspectAfterMs) return { ...m, lastHeard }
-      return { ...enter(m, 'alive', now), lastHeard, linkLost: false }
+      if (now - lastHeard > suspectAfterFor(m, timing)) return { ...m, lastHeard }
+      return { ...enter(m, 'alive', now), lastHeard, linkLost: false, accused: false }
     }
     case 'tick':
       return tick(m, now, timing)
@@ -126,12 +185,15 @@ function tick(m: Member, now: number, timing: MemberTiming): Member {
   const silence = now - m.lastHeard
   switch (m.state) {
     case 'alive':
-      if (silence > timing.suspectAfterMs || (m.linkLost && silence > timing.evidenceAfterMs)) {
+      if (
+        silence > suspectAfterFor(m, timing) ||
+        ((m.linkLost || m.accused) && silence > timing.evidenceAfterMs)
+      ) {
         return enter(m, 'suspect', now)
       }
       return m
     case 'suspect':
-      return silence > timing.unreachableAfterMs ? enter(m, 'unreachable', now) : m
+      return silence > unreachableAfterFor(m, timing) ? enter(m, 'unreachable', now) : m
     case 'unreachable':
       return now - m.since > timing.reapAfterMs ? { ...enter(m, 'left', now), reaped: true } : m
     case 'left':

@@ -84,6 +84,12 @@ export interface MembershipInit {
   readonly maxTimerLagMs?: number
   /** Timeout of a probe ping (ms). Default max(heartbeatMs, 1 s): a busy peer still answers. */
   readonly pingTimeoutMs?: number
+  /**
+   * Heartbeats per second an observer should have to hear at most: this node's beat period
+   * grows to max(heartbeatMs, members / rate), rounded up to whole heartbeatMs, so the fleet's
+   * heartbeat traffic grows as O(N) instead of O(N²). 0 keeps heartbeatMs at any size. Default 10.
+   */
+  readonly maxHeartbeatRate?: number
 }
 
 export class Membership extends EventEmitter<MembershipEvents> {
@@ -97,6 +103,10 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private readonly table = new Map<string, Member>()
   private readonly probing = new Set<string>()
   private readonly limiter: RateLimiter
+  private readonly maxHeartbeatRate: number
+  /** When this agent last accused each origin (by `origin:incarnation`), on `clock`. */
+  private readonly accusedAt = new Map<string, number>()
+  private lastRefuteAt = Number.NEGATIVE_INFINITY
   private incarnation: number
   private seq = 0
   private running = false
@@ -118,6 +128,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.self = components.store.origin
     this.clock = components.monotonic ?? components.now
     this.incarnation = init.incarnation ?? 0
+    this.maxHeartbeatRate = init.maxHeartbeatRate ?? 10
     const perSecond = Math.max(5, (3 * 1000) / this.timing.heartbeatMs)
     this.limiter = new RateLimiter({ perSecond, burst: perSecond * 3 })
   }
@@ -150,14 +161,35 @@ export class Membership extends EventEmitter<MembershipEvents> {
     pubsub.unsubscribe(HEARTBEAT_TOPIC)
   }
 
-  /** Publish one heartbeat now (start, graceful leave) and reschedule the next. */
+  /**
+   * This node's beat period now: `heartbeatMs`, stretched in whole periods so that the fleet's
+   * members (as this node knows them) send an observer at most `maxHeartbeatRate` beats a second.
+   */
+  beatPeriod(): number {
+    const { heartbeatMs } = this.timing
+    if (this.maxHeartbeatRate <= 0) return heartbeatMs
+    let members = 1
+    for (const m of this.table.values()) if (m.state !== 'left') members++
+    const needed = (members * 1000) / this.maxHeartbeatRate
+    return Math.max(1, Math.ceil(needed / heartbeatMs - 1e-9)) * heartbeatMs
+  }
+
+  /** Publish one heartbeat now (start, graceful leave, refuting an accusation) and reschedule the next. */
   async beat(): Promise<void> {
     const { pubsub, timers, logger, metrics } = this.components
+    const every = this.beatPeriod()
+    metrics.beatPeriod(every)
     timers.clearTimeout(this.beatTimer)
-    if (this.running) this.beatTimer = timers.setTimeout(() => void this.beat(), this.timing.heartbeatMs)
+    if (this.running) this.beatTimer = timers.setTimeout(() => void this.beat(), every)
     this.seq++
     try {
-      const frame = encodeFrame({ v: 1, kind: 'heartbeat', incarnation: this.incarnation, seq: this.seq })
+      const frame = encodeFrame({
+        v: 1,
+        kind: 'heartbeat',
+        incarnation: this.incarnation,
+        seq: this.seq,
+        every,
+      })
       const recipients = await pubsub.publish(HEARTBEAT_TOPIC, frame)
       metrics.published('heartbeat', 0)
       metrics.bytes('out', 'heartbeat', frame.byteLength * Math.max(1, recipients))
@@ -229,10 +261,36 @@ export class Membership extends EventEmitter<MembershipEvents> {
       .ping(origin, this.pingTimeoutMs)
       .then((answered) => {
         logger.debug({ origin, answered }, 'probed a suspect')
+        const before = this.table.get(origin)
         this.apply(origin, { type: answered ? 'ping-ok' : 'ping-failed' })
+        if (!answered && before !== undefined && !before.accused) void this.accuse(origin, before.incarnation)
       })
       .catch(() => this.apply(origin, { type: 'ping-failed' }))
       .finally(() => this.probing.delete(origin))
+  }
+
+  /**
+   * Tell the fleet this agent could not reach `origin` (first-hand evidence only, once per
+   * unreachableAfter per incarnation): observers that are not connected to it would otherwise
+   * wait for its silence, which is long in a big fleet. They confirm with their own ping.
+   */
+  private async accuse(origin: string, incarnation: number): Promise<void> {
+    const { pubsub, logger, metrics } = this.components
+    const key = `${origin}:${incarnation}`
+    const t = this.clock()
+    const last = this.accusedAt.get(key)
+    if (last !== undefined && t - last < this.timing.unreachableAfterMs) return
+    this.accusedAt.set(key, t)
+    if (this.accusedAt.size > 4096) this.accusedAt.clear()
+    try {
+      const frame = encodeFrame({ v: 1, kind: 'suspect', origin, incarnation })
+      const recipients = await pubsub.publish(HEARTBEAT_TOPIC, frame)
+      metrics.published('suspect', 0)
+      metrics.bytes('out', 'heartbeat', frame.byteLength * Math.max(1, recipients))
+      logger.info({ origin, incarnation }, 'accused an unreachable member')
+    } catch (err) {
+      logger.debug({ err: (err as Error).message }, 'accusation publish failed')
+    }
   }
 
   private validate(message: PubsubMessage): Verdict {
@@ -241,7 +299,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
       metrics.ignored('heartbeat-rate-limited')
       return 'ignore'
     }
-    const decision = decideHeartbeat(message.data)
+    const decision = decideHeartbeat(message.data, message.from)
     if (decision.verdict === 'reject') {
       metrics.rejected(`heartbeat-${decision.reason}`)
       logger.warn(
@@ -255,9 +313,38 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private onHeartbeat(message: PubsubMessage): void {
     if (!this.running) return
     this.components.metrics.bytes('in', 'heartbeat', message.data.byteLength)
-    const decision = decideHeartbeat(message.data)
+    const decision = decideHeartbeat(message.data, message.from)
     if (decision.verdict !== 'accept') return
-    this.apply(message.from, { type: 'heartbeat', ...decision.frame })
+    const frame = decision.frame
+    if (frame.kind === 'heartbeat') {
+      this.apply(message.from, {
+        type: 'heartbeat',
+        incarnation: frame.incarnation,
+        seq: frame.seq,
+        every: frame.every,
+      })
+      return
+    }
+    if (frame.origin === this.self) {
+      this.refute(message.from, frame.incarnation)
+      return
+    }
+    this.components.metrics.accusation()
+    this.apply(frame.origin, { type: 'accused', incarnation: frame.incarnation })
+    // Check at once rather than at the next tick: the accused may be dead.
+    this.apply(frame.origin, { type: 'tick' })
+    const m = this.table.get(frame.origin)
+    if (m !== undefined && needsProbe(m)) this.probe(frame.origin)
+  }
+
+  /** Someone could not reach this agent: beat now, so every observer hears it is alive. */
+  private refute(accuser: string, incarnation: number): void {
+    if (incarnation > this.incarnation) return
+    const t = this.clock()
+    if (t - this.lastRefuteAt < this.tickMs) return
+    this.lastRefuteAt = t
+    this.components.logger.info({ accuser }, 'accused of being unreachable: refuting with a heartbeat')
+    void this.beat()
   }
 
   private observeRecord(key: string, value: unknown): void {

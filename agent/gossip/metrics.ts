@@ -7,7 +7,11 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 export interface GossipMetrics {
   rejected(reason: string): void
   ignored(reason: string): void
-  published(kind: 'delta' | 'heartbeat', entries: number): void
+  published(kind: 'delta' | 'heartbeat' | 'suspect', entries: number): void
+  /** An accusation (another observer could not reach a member) was heard. */
+  accusation(): void
+  /** This node's current heartbeat period. */
+  beatPeriod(ms: number): void
   received(entries: number): void
   sync(outcome: 'ok' | 'error', role: 'initiator' | 'responder', seconds: number, entries: number): void
   members(counts: Readonly<Record<string, number>>): void
@@ -21,6 +25,8 @@ const NOOP: GossipMetrics = {
   rejected: () => {},
   ignored: () => {},
   published: () => {},
+  accusation: () => {},
+  beatPeriod: () => {},
   received: () => {},
   sync: () => {},
   members: () => {},
@@ -48,6 +54,16 @@ export function createGossipMetrics(registry: Registry | undefined): GossipMetri
     name: 'grapevine_gossip_published_total',
     help: 'Messages this agent published',
     labelNames: ['kind'],
+    registers,
+  })
+  const accusations = new Counter({
+    name: 'grapevine_gossip_accusations_total',
+    help: 'Accusations heard: another observer could not reach a member (each is checked with a ping)',
+    registers,
+  })
+  const beatPeriod = new Gauge({
+    name: 'grapevine_gossip_heartbeat_period_seconds',
+    help: "This node's heartbeat period (grows with the fleet to bound each observer's heartbeat rate)",
     registers,
   })
   const publishedEntries = new Counter({
@@ -103,6 +119,8 @@ export function createGossipMetrics(registry: Registry | undefined): GossipMetri
       published.inc({ kind })
       if (entries > 0) publishedEntries.inc(entries)
     },
+    accusation: () => accusations.inc(),
+    beatPeriod: (ms) => beatPeriod.set(ms / 1000),
     received: (entries) => received.inc(entries),
     sync: (outcome, role, seconds, entries) => {
       syncs.inc({ role, outcome })

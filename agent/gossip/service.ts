@@ -66,6 +66,8 @@ export interface GossipInit extends Omit<NodeInit, 'scoredTopics'> {
   readonly syncTimeoutMs?: number
   /** Incarnation of this start (must grow across restarts). Default: now() at start. */
   readonly incarnation?: number
+  /** Heartbeats per second an observer should hear at most (Membership). Default 10. */
+  readonly maxHeartbeatRate?: number
 }
 
 export interface GossipEvents {
@@ -189,7 +191,11 @@ export class GossipService extends EventEmitter<GossipEvents> {
         timers: this.timers,
         probe: { ping: (origin, ms) => this.ping(origin, ms) },
       },
-      { timing, ...(init.incarnation === undefined ? {} : { incarnation: init.incarnation }) },
+      {
+        timing,
+        ...(init.incarnation === undefined ? {} : { incarnation: init.incarnation }),
+        ...(init.maxHeartbeatRate === undefined ? {} : { maxHeartbeatRate: init.maxHeartbeatRate }),
+      },
     )
     const connector = new Connector(
       { node, store, logger, timers: this.timers, random: this.random },

@@ -1,6 +1,12 @@
 import type { Entry } from '../../crdt/entry.ts'
 import { type VerifyFn, verifyEntry } from '../../crdt/signing.ts'
-import { decodeFrame, type Frame, type WireError } from '../../crdt/wire.ts'
+import {
+  decodeFrame,
+  type Frame,
+  type HeartbeatFrame,
+  type SuspectFrame,
+  type WireError,
+} from '../../crdt/wire.ts'
 
 /**
  * The pure rules that decide a gossip message before gossipsub forwards it. A delta is accepted
@@ -17,6 +23,7 @@ export type RejectReason =
   | 'foreign-origin'
   | 'bad-signature'
   | 'empty'
+  | 'self-accusation'
 
 export type Decision<F> =
   | { readonly verdict: 'accept'; readonly frame: F }
@@ -75,15 +82,22 @@ export function decideDelta(
   return { verdict: 'accept', frame: { entries: frame.entries } }
 }
 
-/** Decide a heartbeat (its publisher is authenticated by gossipsub's message signature). */
-export function decideHeartbeat(
-  data: Uint8Array,
-): Decision<{ readonly incarnation: number; readonly seq: number }> {
+/**
+ * Decide a message on the liveness topic: a heartbeat, or an accusation (its publisher is
+ * authenticated by gossipsub's message signature). Accusing yourself is meaningless: rejected.
+ */
+export function decideHeartbeat(data: Uint8Array, from: string): Decision<HeartbeatFrame | SuspectFrame> {
   const decoded = decodeFrame(data, 1024)
   if (!decoded.ok) return fromWireError(decoded.error)
   const frame = decoded.value
+  if (frame.kind === 'suspect') {
+    if (frame.origin === from) {
+      return { verdict: 'reject', reason: 'self-accusation', detail: 'a node accused itself' }
+    }
+    return { verdict: 'accept', frame }
+  }
   if (frame.kind !== 'heartbeat') {
     return { verdict: 'reject', reason: 'wrong-kind', detail: `${frame.kind} frame on the heartbeat topic` }
   }
-  return { verdict: 'accept', frame: { incarnation: frame.incarnation, seq: frame.seq } }
+  return { verdict: 'accept', frame }
 }

@@ -169,6 +169,62 @@ describe('membership state machine: transitions (table)', () => {
         want: 'unreachable',
       },
       {
+        name: 'an accusation shortens the wait to evidenceAfter',
+        from: at('alive'),
+        input: { type: 'accused', incarnation: 0 },
+        now: T0 + T.evidenceAfterMs + 1,
+        want: 'alive',
+      },
+      {
+        name: 'accused and silent past evidenceAfter -> suspect',
+        from: at('alive', { accused: true }),
+        input: { type: 'tick' },
+        now: T0 + T.evidenceAfterMs + 1,
+        want: 'suspect',
+      },
+      {
+        name: 'accused but heard within evidenceAfter stays alive',
+        from: at('alive', { accused: true }),
+        input: { type: 'tick' },
+        now: T0 + T.evidenceAfterMs,
+        want: 'alive',
+      },
+      {
+        name: 'suspect -> unreachable on a failed ping after another observer accused it',
+        from: at('suspect', { accused: true }),
+        input: { type: 'ping-failed' },
+        now: T0 + 1,
+        want: 'unreachable',
+      },
+      {
+        name: 'a slower announced beat stretches suspectAfter',
+        from: at('alive', { every: 5 * T.heartbeatMs }),
+        input: { type: 'tick' },
+        now: T0 + 5 * T.suspectAfterMs,
+        want: 'alive',
+      },
+      {
+        name: 'a slower announced beat: silent past the stretched suspectAfter -> suspect',
+        from: at('alive', { every: 5 * T.heartbeatMs }),
+        input: { type: 'tick' },
+        now: T0 + 5 * T.suspectAfterMs + 1,
+        want: 'suspect',
+      },
+      {
+        name: 'a slower announced beat stretches unreachableAfter',
+        from: at('suspect', { every: 2 * T.heartbeatMs }),
+        input: { type: 'tick' },
+        now: T0 + 2 * T.unreachableAfterMs,
+        want: 'suspect',
+      },
+      {
+        name: 'an announced beat faster than heartbeatMs does not shorten the waits',
+        from: at('alive', { every: 1 }),
+        input: { type: 'tick' },
+        now: T0 + T.suspectAfterMs,
+        want: 'alive',
+      },
+      {
         name: 'an older incarnation is ignored',
         from: at('unreachable', { incarnation: 7 }),
         input: { type: 'heartbeat', incarnation: 6, seq: 50 },
@@ -205,6 +261,25 @@ describe('membership state machine: transitions (table)', () => {
     )
   })
 
+  it('an accusation about an older incarnation, or of an unreachable node, changes nothing', () => {
+    const m = at('alive', { incarnation: 5 })
+    assert.equal(transition(m, { type: 'accused', incarnation: 4 }, T0 + 1, T), m)
+    const u = at('unreachable')
+    assert.equal(transition(u, { type: 'accused', incarnation: 9 }, T0 + 1, T), u)
+  })
+
+  it('a heartbeat clears an accusation and records the announced period', () => {
+    const m = transition(
+      at('suspect', { accused: true }),
+      { type: 'heartbeat', incarnation: 1, seq: 1, every: 2_000 },
+      T0 + 5,
+      T,
+    )
+    assert.deepEqual([m.state, m.accused, m.every], ['alive', false, 2_000])
+    const kept = transition(m, { type: 'heartbeat', incarnation: 1, seq: 2 }, T0 + 6, T)
+    assert.equal(kept.every, 2_000)
+  })
+
   it('only suspects are probed', () => {
     assert.equal(needsProbe(at('suspect')), true)
     for (const s of ['alive', 'unreachable', 'left'] as const) assert.equal(needsProbe(at(s)), false)
@@ -216,7 +291,9 @@ const inputArb: fc.Arbitrary<MemberInput> = fc.oneof(
     type: fc.constant('heartbeat' as const),
     incarnation: fc.integer({ min: 0, max: 3 }),
     seq: fc.nat(20),
+    every: fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: undefined }),
   }),
+  fc.record({ type: fc.constant('accused' as const), incarnation: fc.integer({ min: 0, max: 3 }) }),
   fc.constantFrom<MemberInput>(
     { type: 'ping-ok' },
     { type: 'ping-failed' },

@@ -168,6 +168,101 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
+  it('beats slower as the fleet grows: at most maxHeartbeatRate beats a second per observer, in whole periods', async () => {
+    const { membership, pubsub, timers, beat } = setup()
+    await membership.start()
+    const periods = () =>
+      pubsub.published
+        .filter((p) => p.topic === HEARTBEAT_TOPIC)
+        .map((p) => decodeFrame(p.data))
+        .map((f) => (f.ok && f.value.kind === 'heartbeat' ? f.value.every : undefined))
+    assert.deepEqual(periods(), [T.heartbeatMs], 'alone: the configured period')
+    // 24 other members + itself = 25 nodes; 25 / 10 per second = 2.5 s, rounded up to 3 s.
+    for (let i = 10; i < 34; i++) beat(testOrigin(i))
+    assert.equal(membership.beatPeriod(), 3 * T.heartbeatMs)
+    timers.advance(T.heartbeatMs)
+    const n = periods().length
+    assert.equal(periods()[n - 1], 3 * T.heartbeatMs)
+    timers.advance(3 * T.heartbeatMs - 1)
+    assert.equal(periods().length, n, 'the next beat waits the announced period')
+    timers.advance(1)
+    assert.equal(periods().length, n + 1)
+    await membership.stop()
+  })
+
+  it('a member announcing a slower beat is given proportionally longer silence', async () => {
+    const { membership, pubsub, timers } = setup()
+    await membership.start()
+    const every = 4 * T.heartbeatMs
+    pubsub.deliver(
+      X,
+      HEARTBEAT_TOPIC,
+      encodeFrame({ v: 1, kind: 'heartbeat', incarnation: 1, seq: 1, every }),
+    )
+    timers.advance(T.suspectAfterMs + 300)
+    assert.equal(membership.get(X)?.state, 'alive')
+    timers.advance(3 * T.suspectAfterMs)
+    assert.equal(membership.get(X)?.state, 'suspect')
+    await membership.stop()
+  })
+
+  it('an accusation makes this observer ping the accused at once; its own failed ping confirms', async () => {
+    const { membership, pubsub, timers, pings, beat, settle } = setup()
+    await membership.start()
+    beat(X)
+    timers.advance(T.evidenceAfterMs + 10)
+    assert.equal(membership.get(X)?.state, 'alive')
+    pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
+    assert.equal(membership.get(X)?.state, 'suspect')
+    assert.deepEqual(pings, [X], 'probed without waiting for a tick')
+    await settle()
+    assert.equal(membership.get(X)?.state, 'unreachable')
+    await membership.stop()
+  })
+
+  it('an accused member that answers our ping stays alive', async () => {
+    const { membership, pubsub, timers, beat, settle } = setup({ pingAnswers: true })
+    await membership.start()
+    beat(X)
+    timers.advance(T.evidenceAfterMs + 10)
+    pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
+    await settle()
+    assert.equal(membership.get(X)?.state, 'alive')
+    timers.advance(T.suspectAfterMs - T.evidenceAfterMs)
+    assert.equal(membership.get(X)?.state, 'alive', 'the answered ping cleared the accusation')
+    await membership.stop()
+  })
+
+  it('accused itself, an agent refutes with an immediate heartbeat (at most one per tick)', async () => {
+    const { membership, pubsub } = setup()
+    await membership.start()
+    const beats = () => pubsub.published.filter((p) => p.topic === HEARTBEAT_TOPIC).length
+    const before = beats()
+    pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: SELF, incarnation: 7 }))
+    assert.equal(beats(), before + 1)
+    pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: SELF, incarnation: 7 }))
+    assert.equal(beats(), before + 1, 'a second accusation in the same tick does not beat again')
+    await membership.stop()
+  })
+
+  it('a failed probe on its own evidence publishes one accusation per incarnation', async () => {
+    const { membership, pubsub, timers, beat, settle } = setup()
+    await membership.start()
+    beat(X)
+    membership.linkLost(X)
+    timers.advance(T.evidenceAfterMs + 300)
+    await settle()
+    assert.equal(membership.get(X)?.state, 'unreachable')
+    timers.advance(T.heartbeatMs)
+    await settle()
+    const accusations = pubsub.published
+      .map((p) => decodeFrame(p.data))
+      .filter((f) => f.ok && f.value.kind === 'suspect')
+      .map((f) => (f.ok && f.value.kind === 'suspect' ? [f.value.origin, f.value.incarnation] : null))
+    assert.deepEqual(accusations, [[X, 1]])
+    await membership.stop()
+  })
+
   it('a lost link with a failed redial is acted on after evidenceAfter, before suspectAfter', async () => {
     const { membership, timers, beat } = setup()
     await membership.start()

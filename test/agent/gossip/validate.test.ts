@@ -133,13 +133,43 @@ describe('decideDelta', () => {
 })
 
 describe('decideHeartbeat', () => {
-  it('accepts a heartbeat, rejects other kinds and garbage', () => {
+  const from = testOrigin(1)
+  const other = testOrigin(2)
+  it('accepts a heartbeat, with or without its period, rejects other kinds and garbage', () => {
     assert.equal(
-      decideHeartbeat(encodeFrame({ v: 1, kind: 'heartbeat', incarnation: 1, seq: 2 })).verdict,
+      decideHeartbeat(encodeFrame({ v: 1, kind: 'heartbeat', incarnation: 1, seq: 2 }), from).verdict,
       'accept',
     )
-    assert.equal(decideHeartbeat(encodeFrame({ v: 1, kind: 'end' })).verdict, 'reject')
-    assert.equal(decideHeartbeat(enc.encode('x')).verdict, 'reject')
-    assert.equal(decideHeartbeat(enc.encode('{"v":3,"kind":"heartbeat"}')).verdict, 'ignore')
+    const d = decideHeartbeat(
+      encodeFrame({ v: 1, kind: 'heartbeat', incarnation: 1, seq: 2, every: 2000 }),
+      from,
+    )
+    assert.deepEqual(d.verdict === 'accept' ? d.frame : undefined, {
+      v: 1,
+      kind: 'heartbeat',
+      incarnation: 1,
+      seq: 2,
+      every: 2000,
+    })
+    assert.equal(decideHeartbeat(encodeFrame({ v: 1, kind: 'end' }), from).verdict, 'reject')
+    assert.equal(decideHeartbeat(enc.encode('x'), from).verdict, 'reject')
+    assert.equal(decideHeartbeat(enc.encode('{"v":3,"kind":"heartbeat"}'), from).verdict, 'ignore')
+    assert.equal(
+      decideHeartbeat(enc.encode('{"v":1,"kind":"heartbeat","incarnation":1,"seq":1,"every":0}'), from)
+        .verdict,
+      'reject',
+    )
+  })
+
+  it('accepts an accusation of another node, rejects a self-accusation or a bad origin', () => {
+    const accuse = (origin: string) => encodeFrame({ v: 1, kind: 'suspect', origin, incarnation: 3 })
+    assert.equal(decideHeartbeat(accuse(other), from).verdict, 'accept')
+    const self = decideHeartbeat(accuse(from), from)
+    assert.equal(self.verdict === 'reject' ? self.reason : undefined, 'self-accusation')
+    assert.equal(
+      decideHeartbeat(enc.encode('{"v":1,"kind":"suspect","origin":"not a peer id!","incarnation":1}'), from)
+        .verdict,
+      'reject',
+    )
   })
 })
