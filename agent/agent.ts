@@ -232,6 +232,7 @@ export class Agent {
           reapAfterMs: config.reapAfter,
         },
         maxHeartbeatRate: config.maxHeartbeatRate,
+        probeEveryMs: config.probeInterval,
         debounceMs: config.gossipDebounce,
         syncIntervalMs: config.syncInterval,
       },

@@ -14,6 +14,7 @@ export const PRESETS = {
     mdns: false,
     heartbeatInterval: 200,
     maxHeartbeatRate: 50,
+    probeInterval: 200,
     suspectAfter: 600,
     suspectAfterLinkLoss: 300,
     unreachableAfter: 1000,

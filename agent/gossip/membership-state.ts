@@ -5,7 +5,8 @@ import type { MemberState } from '../../crdt/view.ts'
  * each piece of evidence moves it. Time is an argument. The runtime (membership.ts) feeds it
  * heartbeats, node-record changes, connection losses, ping results and clock ticks.
  *
- *   alive ──silence > suspectAfter, or (link lost or accused) + silence > evidenceAfter──▶ suspect
+ *   alive ──silence > suspectAfter, a routine probe unanswered, or (link lost or accused) +
+ *           silence > evidenceAfter──▶ suspect
  *   suspect ──ping failed after a lost link or an accusation, or silence > unreachableAfter──▶ unreachable
  *   suspect/unreachable ──heartbeat or ping answered──▶ alive
  *   any ──own node record says 'left'──▶ left (heartbeats of that incarnation are ignored)
@@ -71,6 +72,8 @@ export type MemberInput =
   | { readonly type: 'accused'; readonly incarnation: number }
   | { readonly type: 'ping-ok' }
   | { readonly type: 'ping-failed' }
+  /** A routine probe (SWIM's round-robin ping of a member believed alive) went unanswered. */
+  | { readonly type: 'probe-failed' }
   | { readonly type: 'link-lost' }
   | { readonly type: 'record-left' }
   | { readonly type: 'record-alive' }
@@ -155,6 +158,11 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
       // Alone, a ping can fail because either side is briefly overloaded; then only silence
       // past `unreachableAfter` decides (Lifeguard).
       return m.state === 'suspect' && (m.linkLost || m.accused) ? enter(m, 'unreachable', now) : m
+    case 'probe-failed':
+      // Unanswered, but alone that proves nothing (either side may be busy): suspect it, which
+      // makes this observer ping it every tick and tell the others, who check for themselves.
+      if (m.state === 'alive') return enter(m, 'suspect', now)
+      return transition(m, { type: 'ping-failed' }, now, timing)
     case 'link-lost':
       return m.state === 'left' ? m : { ...m, linkLost: true }
     case 'record-left':

@@ -56,6 +56,12 @@ export interface MembershipEvents {
 export interface MembershipProbe {
   /** Direct ping (dialling if needed); true when answered within the timeout. */
   ping(origin: string, timeoutMs: number): Promise<boolean>
+  /**
+   * True while this agent has a connection to `origin`. Routine probes go only to connected
+   * members: every member is connected to several others, so each is still probed about once a
+   * period, and nobody pays for dials just to probe. Absent: every member is a candidate.
+   */
+  isConnected?(origin: string): boolean
 }
 
 export interface MembershipComponents {
@@ -72,6 +78,8 @@ export interface MembershipComponents {
    */
   readonly monotonic?: () => number
   readonly timers: Timers
+  /** Uniform in [0, 1): the order of routine probes. Default Math.random. */
+  readonly random?: () => number
 }
 
 export interface MembershipInit {
@@ -87,9 +95,15 @@ export interface MembershipInit {
   /**
    * Heartbeats per second an observer should have to hear at most: this node's beat period
    * grows to max(heartbeatMs, members / rate), rounded up to whole heartbeatMs, so the fleet's
-   * heartbeat traffic grows as O(N) instead of O(N²). 0 keeps heartbeatMs at any size. Default 10.
+   * heartbeat traffic grows as O(N) instead of O(N²). 0 keeps heartbeatMs at any size. Default 5.
    */
   readonly maxHeartbeatRate?: number
+  /**
+   * Every this many ms, ping one member believed alive, taking members in a shuffled round
+   * (SWIM): a dead or cut-off node is found by someone within about a period, whatever the beat
+   * period, at O(1) cost per node. 0 disables. Default heartbeatMs.
+   */
+  readonly probeEveryMs?: number
 }
 
 export class Membership extends EventEmitter<MembershipEvents> {
@@ -107,6 +121,11 @@ export class Membership extends EventEmitter<MembershipEvents> {
   /** When this agent last accused each origin (by `origin:incarnation`), on `clock`. */
   private readonly accusedAt = new Map<string, number>()
   private lastRefuteAt = Number.NEGATIVE_INFINITY
+  private readonly probeEveryMs: number
+  private readonly random: () => number
+  private probeOrder: string[] = []
+  private probeNext = 0
+  private nextProbeAt = 0
   private incarnation: number
   private seq = 0
   private running = false
@@ -128,7 +147,9 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.self = components.store.origin
     this.clock = components.monotonic ?? components.now
     this.incarnation = init.incarnation ?? 0
-    this.maxHeartbeatRate = init.maxHeartbeatRate ?? 10
+    this.maxHeartbeatRate = init.maxHeartbeatRate ?? 5
+    this.probeEveryMs = init.probeEveryMs ?? this.timing.heartbeatMs
+    this.random = components.random ?? Math.random
     const perSecond = Math.max(5, (3 * 1000) / this.timing.heartbeatMs)
     this.limiter = new RateLimiter({ perSecond, burst: perSecond * 3 })
   }
@@ -238,9 +259,37 @@ export class Membership extends EventEmitter<MembershipEvents> {
       this.apply(origin, { type: 'tick' })
       const m = this.table.get(origin) as Member
       counts[m.state]++
-      if (needsProbe(m)) this.probe(origin)
+      if (needsProbe(m)) this.probe(origin, 'suspect')
     }
     metrics.members(counts)
+    if (this.probeEveryMs > 0 && t >= this.nextProbeAt) {
+      this.nextProbeAt = t + this.probeEveryMs
+      const target = this.nextProbeTarget(t)
+      if (target !== undefined) this.probe(target, 'routine')
+    }
+  }
+
+  /** The next member of the shuffled round that is believed alive and was not heard just now. */
+  private nextProbeTarget(t: number): string | undefined {
+    for (let tries = 0; tries < 2; tries++) {
+      while (this.probeNext < this.probeOrder.length) {
+        const origin = this.probeOrder[this.probeNext++] as string
+        const m = this.table.get(origin)
+        if (m === undefined || m.state !== 'alive' || this.probing.has(origin)) continue
+        if (t - m.lastHeard < this.probeEveryMs) continue
+        if (this.components.probe.isConnected?.(origin) === false) continue
+        return origin
+      }
+      // A new round: every member once, in a fresh random order (Fisher–Yates).
+      const order = [...this.table.keys()]
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(this.random() * (i + 1))
+        ;[order[i], order[j]] = [order[j] as string, order[i] as string]
+      }
+      this.probeOrder = order
+      this.probeNext = 0
+    }
+    return undefined
   }
 
   private scheduleTick(): void {
@@ -253,26 +302,45 @@ export class Membership extends EventEmitter<MembershipEvents> {
     }, this.tickMs)
   }
 
-  private probe(origin: string): void {
+  /**
+   * Ping `origin` once (a suspect every tick, or the routine round). An unanswered ping makes
+   * this agent accuse it, so that observers without a connection to it check too. A result that
+   * arrives much later than the timeout means this process stalled meanwhile: it proves nothing.
+   */
+  private probe(origin: string, why: 'suspect' | 'routine'): void {
     if (this.probing.has(origin)) return
     this.probing.add(origin)
     const { probe, logger } = this.components
+    const startedAt = this.clock()
+    const settle = (answered: boolean): void => {
+      if (!this.running) return
+      const took = this.clock() - startedAt
+      if (!answered && took > this.pingTimeoutMs + this.maxTimerLagMs) {
+        logger.debug({ origin, tookMs: took }, 'probe outlived a stall of this process: ignored')
+        return
+      }
+      logger.debug({ origin, answered, why }, 'probed a member')
+      if (answered) {
+        this.apply(origin, { type: 'ping-ok' })
+        return
+      }
+      this.apply(origin, { type: why === 'routine' ? 'probe-failed' : 'ping-failed' })
+      const m = this.table.get(origin)
+      if (m !== undefined && (m.state === 'suspect' || m.state === 'unreachable')) {
+        void this.accuse(origin, m.incarnation)
+      }
+    }
     probe
       .ping(origin, this.pingTimeoutMs)
-      .then((answered) => {
-        logger.debug({ origin, answered }, 'probed a suspect')
-        const before = this.table.get(origin)
-        this.apply(origin, { type: answered ? 'ping-ok' : 'ping-failed' })
-        if (!answered && before !== undefined && !before.accused) void this.accuse(origin, before.incarnation)
-      })
-      .catch(() => this.apply(origin, { type: 'ping-failed' }))
+      .then(settle, () => settle(false))
       .finally(() => this.probing.delete(origin))
   }
 
   /**
-   * Tell the fleet this agent could not reach `origin` (first-hand evidence only, once per
-   * unreachableAfter per incarnation): observers that are not connected to it would otherwise
-   * wait for its silence, which is long in a big fleet. They confirm with their own ping.
+   * Tell the fleet this agent could not reach `origin` (once per unreachableAfter per
+   * incarnation): observers that are not connected to it would otherwise wait for its silence,
+   * which is long in a big fleet. They confirm with their own ping, and the accused, if alive,
+   * refutes with a heartbeat.
    */
   private async accuse(origin: string, incarnation: number): Promise<void> {
     const { pubsub, logger, metrics } = this.components
@@ -334,7 +402,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     // Check at once rather than at the next tick: the accused may be dead.
     this.apply(frame.origin, { type: 'tick' })
     const m = this.table.get(frame.origin)
-    if (m !== undefined && needsProbe(m)) this.probe(frame.origin)
+    if (m !== undefined && needsProbe(m)) this.probe(frame.origin, 'suspect')
   }
 
   /** Someone could not reach this agent: beat now, so every observer hears it is alive. */

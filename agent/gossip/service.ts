@@ -66,8 +66,10 @@ export interface GossipInit extends Omit<NodeInit, 'scoredTopics'> {
   readonly syncTimeoutMs?: number
   /** Incarnation of this start (must grow across restarts). Default: now() at start. */
   readonly incarnation?: number
-  /** Heartbeats per second an observer should hear at most (Membership). Default 10. */
+  /** Heartbeats per second an observer should hear at most (Membership). Default 5. */
   readonly maxHeartbeatRate?: number
+  /** Routine probe period (Membership). Default: the heartbeat period; 0 disables. */
+  readonly probeEveryMs?: number
 }
 
 export interface GossipEvents {
@@ -189,12 +191,17 @@ export class GossipService extends EventEmitter<GossipEvents> {
         now,
         monotonic: this.components.monotonic ?? (() => performance.timeOrigin + performance.now()),
         timers: this.timers,
-        probe: { ping: (origin, ms) => this.ping(origin, ms) },
+        probe: {
+          ping: (origin, ms) => this.ping(origin, ms),
+          isConnected: (origin) => this.isConnected(origin),
+        },
+        random: this.random,
       },
       {
         timing,
         ...(init.incarnation === undefined ? {} : { incarnation: init.incarnation }),
         ...(init.maxHeartbeatRate === undefined ? {} : { maxHeartbeatRate: init.maxHeartbeatRate }),
+        ...(init.probeEveryMs === undefined ? {} : { probeEveryMs: init.probeEveryMs }),
       },
     )
     const connector = new Connector(
@@ -363,6 +370,16 @@ export class GossipService extends EventEmitter<GossipEvents> {
       },
       current * (0.75 + this.random() / 2),
     )
+  }
+
+  private isConnected(origin: string): boolean {
+    const node = this.libp2p
+    if (node === undefined) return false
+    try {
+      return node.getConnections(peerIdFromString(origin)).length > 0
+    } catch {
+      return false
+    }
   }
 
   private async ping(origin: string, timeoutMs: number): Promise<boolean> {

@@ -63,6 +63,27 @@ describe('membership state machine: transitions (table)', () => {
         want: 'suspect',
       },
       {
+        name: 'an unanswered routine probe makes an alive node suspect',
+        from: at('alive'),
+        input: { type: 'probe-failed' },
+        now: T0 + 1,
+        want: 'suspect',
+      },
+      {
+        name: 'an unanswered routine probe alone does not confirm a suspect',
+        from: at('suspect'),
+        input: { type: 'probe-failed' },
+        now: T0 + 1,
+        want: 'suspect',
+      },
+      {
+        name: 'an unanswered routine probe of an accused suspect confirms it',
+        from: at('suspect', { accused: true }),
+        input: { type: 'probe-failed' },
+        now: T0 + 1,
+        want: 'unreachable',
+      },
+      {
         name: 'a failed ping of an alive node changes nothing',
         from: at('alive'),
         input: { type: 'ping-failed' },
@@ -297,6 +318,7 @@ const inputArb: fc.Arbitrary<MemberInput> = fc.oneof(
   fc.constantFrom<MemberInput>(
     { type: 'ping-ok' },
     { type: 'ping-failed' },
+    { type: 'probe-failed' },
     { type: 'link-lost' },
     { type: 'record-left' },
     { type: 'record-alive' },

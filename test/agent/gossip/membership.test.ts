@@ -12,6 +12,7 @@ import { signEntry } from '../../../crdt/signing.ts'
 import { decodeFrame, encodeFrame } from '../../../crdt/wire.ts'
 import { FakeClock } from '../../helpers/fake-clock.ts'
 import { fakeSigner, fakeVerify, testOrigin } from '../../helpers/fake-signing.ts'
+import { seededRandom } from '../../helpers/prng.ts'
 import { FakePubsub } from './fake-pubsub.ts'
 import { FakeTimers } from './fake-timers.ts'
 
@@ -33,7 +34,14 @@ function nodeValue(status: NodeValue['status']): NodeValue {
   }
 }
 
-function setup(opts: { pingAnswers?: boolean; wall?: FakeClock } = {}) {
+function setup(
+  opts: {
+    pingAnswers?: boolean
+    wall?: FakeClock
+    ping?: (origin: string) => Promise<boolean>
+    probeEveryMs?: number
+  } = {},
+) {
   const clock = new FakeClock()
   const timers = new FakeTimers(clock)
   const pubsub = new FakePubsub()
@@ -49,6 +57,7 @@ function setup(opts: { pingAnswers?: boolean; wall?: FakeClock } = {}) {
       probe: {
         ping: async (origin) => {
           pings.push(origin)
+          if (opts.ping !== undefined) return opts.ping(origin)
           return opts.pingAnswers ?? false
         },
       },
@@ -57,8 +66,13 @@ function setup(opts: { pingAnswers?: boolean; wall?: FakeClock } = {}) {
       now: opts.wall?.now ?? clock.now,
       monotonic: clock.now,
       timers,
+      random: seededRandom(5),
     },
-    { timing: T, incarnation: 7 },
+    {
+      timing: T,
+      incarnation: 7,
+      ...(opts.probeEveryMs === undefined ? {} : { probeEveryMs: opts.probeEveryMs }),
+    },
   )
   const events: MemberChangeEvent[] = []
   membership.on('member:change', (e) => events.push(e))
@@ -177,13 +191,13 @@ describe('membership runtime (fake clock and timers)', () => {
         .map((p) => decodeFrame(p.data))
         .map((f) => (f.ok && f.value.kind === 'heartbeat' ? f.value.every : undefined))
     assert.deepEqual(periods(), [T.heartbeatMs], 'alone: the configured period')
-    // 24 other members + itself = 25 nodes; 25 / 10 per second = 2.5 s, rounded up to 3 s.
-    for (let i = 10; i < 34; i++) beat(testOrigin(i))
-    assert.equal(membership.beatPeriod(), 3 * T.heartbeatMs)
+    // 21 other members + itself = 22 nodes; 22 / 5 per second = 4.4 s, rounded up to 5 s.
+    for (let i = 10; i < 31; i++) beat(testOrigin(i))
+    assert.equal(membership.beatPeriod(), 5 * T.heartbeatMs)
     timers.advance(T.heartbeatMs)
     const n = periods().length
-    assert.equal(periods()[n - 1], 3 * T.heartbeatMs)
-    timers.advance(3 * T.heartbeatMs - 1)
+    assert.equal(periods()[n - 1], 5 * T.heartbeatMs)
+    timers.advance(5 * T.heartbeatMs - 1)
     assert.equal(periods().length, n, 'the next beat waits the announced period')
     timers.advance(1)
     assert.equal(periods().length, n + 1)
@@ -260,6 +274,85 @@ describe('membership runtime (fake clock and timers)', () => {
       .filter((f) => f.ok && f.value.kind === 'suspect')
       .map((f) => (f.ok && f.value.kind === 'suspect' ? [f.value.origin, f.value.incarnation] : null))
     assert.deepEqual(accusations, [[X, 1]])
+    await membership.stop()
+  })
+
+  it('routine probes: one member per period, each once per shuffled round', async () => {
+    const every = T.heartbeatMs / 4
+    const { membership, timers, pings, beat, settle } = setup({ pingAnswers: true, probeEveryMs: every })
+    await membership.start()
+    const others = [X, Y, testOrigin(4), testOrigin(5)]
+    for (const o of others) beat(o)
+    for (let i = 0; i < 8; i++) {
+      timers.advance(every)
+      await settle()
+    }
+    assert.equal(pings.length, 8, 'one ping per period')
+    for (const round of [pings.slice(0, 4), pings.slice(4)]) {
+      assert.deepEqual([...round].sort(), [...others].sort(), 'every member once per round')
+    }
+    for (const o of others) assert.equal(membership.get(o)?.state, 'alive')
+    await membership.stop()
+  })
+
+  it('members heard within the probe period are not probed (heartbeats already prove them)', async () => {
+    const { membership, timers, pings, beat, settle } = setup({ pingAnswers: true })
+    await membership.start()
+    for (let i = 0; i < 8; i++) {
+      beat(X)
+      timers.advance(T.heartbeatMs - 1)
+      await settle()
+    }
+    assert.deepEqual(pings, [])
+    await membership.stop()
+  })
+
+  it('an unanswered routine probe makes the member suspect and is announced; a second opinion confirms', async () => {
+    const { membership, pubsub, timers, pings, beat, settle } = setup({ ping: async (o) => o !== X })
+    await membership.start()
+    beat(X)
+    beat(Y)
+    while (!pings.includes(X)) {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
+    await settle()
+    assert.equal(membership.get(X)?.state, 'suspect', 'one unanswered probe: suspect, not unreachable')
+    const accused = pubsub.published
+      .map((p) => decodeFrame(p.data))
+      .some((f) => f.ok && f.value.kind === 'suspect' && f.value.origin === X)
+    assert.ok(accused, 'the prober accused X')
+    pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
+    timers.advance(T.heartbeatMs)
+    await settle()
+    assert.equal(membership.get(X)?.state, 'unreachable')
+    assert.equal(membership.get(Y)?.state, 'alive')
+    await membership.stop()
+  })
+
+  it('a probe that fails only after this process stalled proves nothing', async () => {
+    let fail: (answered: boolean) => void = () => {}
+    const { membership, pubsub, timers, beat, settle } = setup({
+      ping: () =>
+        new Promise<boolean>((resolve) => {
+          fail = resolve
+        }),
+    })
+    await membership.start()
+    beat(X)
+    timers.advance(T.heartbeatMs + T.heartbeatMs / 4)
+    timers.stall(10_000)
+    fail(false)
+    await settle()
+    timers.advance(1)
+    assert.equal(membership.get(X)?.state, 'alive')
+    assert.equal(
+      pubsub.published.some((p) => {
+        const f = decodeFrame(p.data)
+        return f.ok && f.value.kind === 'suspect'
+      }),
+      false,
+    )
     await membership.stop()
   })
 
