@@ -126,6 +126,10 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private probeOrder: string[] = []
   private probeNext = 0
   private nextProbeAt = 0
+  /** Consecutive unanswered pings per member (reset by any proof of life). */
+  private readonly failedPings = new Map<string, number>()
+  /** Clock of the last tick that fired noticeably late: this process was the slow one then. */
+  private lastLagAt = Number.NEGATIVE_INFINITY
   private incarnation: number
   private seq = 0
   private running = false
@@ -247,6 +251,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const t = this.clock()
     const lateBy = this.expectedTickAt === 0 ? 0 : t - this.expectedTickAt
     metrics.timerLag(lateBy)
+    if (lateBy > this.tickMs) this.lastLagAt = t
     if (lateBy > this.maxTimerLagMs) {
       logger.warn(
         { lateByMs: lateBy },
@@ -321,14 +326,20 @@ export class Membership extends EventEmitter<MembershipEvents> {
       }
       logger.debug({ origin, answered, why }, 'probed a member')
       if (answered) {
+        this.failedPings.delete(origin)
         this.apply(origin, { type: 'ping-ok' })
         return
       }
+      const failed = (this.failedPings.get(origin) ?? 0) + 1
+      this.failedPings.set(origin, failed)
       this.apply(origin, { type: why === 'routine' ? 'probe-failed' : 'ping-failed' })
       const m = this.table.get(origin)
-      if (m !== undefined && (m.state === 'suspect' || m.state === 'unreachable')) {
-        void this.accuse(origin, m.incarnation)
-      }
+      if (m === undefined || (m.state !== 'suspect' && m.state !== 'unreachable')) return
+      // Accuse on evidence that survives a busy moment: a lost link, or a second unanswered
+      // ping in a row — and never while this process itself has been running late (Lifeguard:
+      // the slow observer must not be the one who raises the alarm).
+      const recentlySlow = this.clock() - this.lastLagAt < 2 * this.pingTimeoutMs
+      if ((m.linkLost || failed >= 2) && !recentlySlow) void this.accuse(origin, m.incarnation)
     }
     probe
       .ping(origin, this.pingTimeoutMs)
@@ -428,6 +439,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
 
   private apply(origin: string, input: MemberInput): void {
     if (origin === this.self) return
+    if (input.type === 'heartbeat' || input.type === 'ping-ok') this.failedPings.delete(origin)
     const t = this.clock()
     const previous = this.table.get(origin)
     const base = previous ?? newMember(t, input.type === 'record-left')

@@ -318,15 +318,43 @@ describe('membership runtime (fake clock and timers)', () => {
     }
     await settle()
     assert.equal(membership.get(X)?.state, 'suspect', 'one unanswered probe: suspect, not unreachable')
-    const accused = pubsub.published
-      .map((p) => decodeFrame(p.data))
-      .some((f) => f.ok && f.value.kind === 'suspect' && f.value.origin === X)
-    assert.ok(accused, 'the prober accused X')
+    const accused = () =>
+      pubsub.published
+        .map((p) => decodeFrame(p.data))
+        .some((f) => f.ok && f.value.kind === 'suspect' && f.value.origin === X)
+    assert.equal(accused(), false, 'one unanswered ping is not enough to accuse')
+    timers.advance(T.heartbeatMs / 4)
+    await settle()
+    assert.ok(accused(), 'the second unanswered ping in a row: the prober accused X')
     pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
     timers.advance(T.heartbeatMs)
     await settle()
     assert.equal(membership.get(X)?.state, 'unreachable')
     assert.equal(membership.get(Y)?.state, 'alive')
+    await membership.stop()
+  })
+
+  it('an observer whose own timers ran late does not accuse (Lifeguard)', async () => {
+    const { membership, pubsub, timers, pings, beat, settle } = setup({ ping: async (o) => o !== X })
+    await membership.start()
+    beat(X)
+    while (!pings.includes(X)) {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
+    timers.stall((3 * T.heartbeatMs) / 4) // late, though not late enough to count as a stall
+    for (let i = 0; i < 4; i++) {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
+    assert.ok(pings.filter((p) => p === X).length >= 3)
+    assert.equal(
+      pubsub.published.some((p) => {
+        const f = decodeFrame(p.data)
+        return f.ok && f.value.kind === 'suspect'
+      }),
+      false,
+    )
     await membership.stop()
   })
 
