@@ -34,22 +34,27 @@ export class GrapevineCluster {
   ): Promise<GrapevineCluster> {
     const c = new GrapevineCluster()
     const common = COMMON
-    const first = new AgentProcess(`bench-0`)
-    c.agents.push(first)
-    await first.start(common, { preset: opts.preset, timeoutMs: 60_000 })
-    const batch = opts.concurrency ?? 4
-    for (let i = 1; i < n; i += batch) {
-      const starting: Promise<unknown>[] = []
-      for (let j = i; j < Math.min(n, i + batch); j++) {
-        const a = new AgentProcess(`bench-${j}`)
-        c.agents.push(a)
-        const other = c.agents[Math.floor(opts.random() * Math.min(j, i))] as AgentProcess
-        const joins = ['--join', first.joinAddr(), ...(other === first ? [] : ['--join', other.joinAddr()])]
-        starting.push(a.start([...common, ...joins], { preset: opts.preset, timeoutMs: 120_000 }))
+    try {
+      const first = new AgentProcess(`bench-0`)
+      c.agents.push(first)
+      await first.start(common, { preset: opts.preset, timeoutMs: 60_000 })
+      const batch = opts.concurrency ?? 4
+      for (let i = 1; i < n; i += batch) {
+        const starting: Promise<unknown>[] = []
+        for (let j = i; j < Math.min(n, i + batch); j++) {
+          const a = new AgentProcess(`bench-${j}`)
+          c.agents.push(a)
+          const other = c.agents[Math.floor(opts.random() * Math.min(j, i))] as AgentProcess
+          const joins = ['--join', first.joinAddr(), ...(other === first ? [] : ['--join', other.joinAddr()])]
+          starting.push(a.start([...common, ...joins], { preset: opts.preset, timeoutMs: 120_000 }))
+        }
+        await Promise.all(starting)
       }
-      await Promise.all(starting)
+      return c
+    } catch (err) {
+      await c.stop() // never leave agent processes behind a failed start
+      throw err
     }
-    return c
   }
 
   /** Resolves once every agent lists all N members alive. */
