@@ -24,6 +24,21 @@ export interface CheckView {
   readonly ttlDeadline?: number
 }
 
+/** The current (or last) probe run of a check, reused from run to run (see check-runner.ts). */
+export interface RunState {
+  /** Clock time the next run is due (the queue wakes for it up to one grid step later). */
+  nextAt: number
+  /** Clock time the run was due (the fixed-rate base for the next one). */
+  started: number
+  /** Clock time the runner stops waiting for the probe. */
+  giveUpAt: number
+  gaveUp: boolean
+  /** The entry's generation when the run started: a result of an older one is dropped. */
+  generation: number
+  /** performance.now() at the start, for the duration metric. */
+  t0: number
+}
+
 /** The scheduler's mutable record of one check (internal to agent/health). */
 export interface CheckEntry {
   readonly instanceId: string
@@ -31,16 +46,17 @@ export interface CheckEntry {
   definition: CheckDefinition
   state: CheckState
   ttl: TtlState | undefined
+  /** TTL checks: the expiry timer (probed checks are queued by the CheckRunner instead). */
   timer?: unknown
-  /** Clock time the next probe run is due. */
-  dueAt?: number
   deregTimer?: unknown
   deregNotified: boolean
   /** Bumped on replace/remove: a probe result of an older generation is dropped. */
   generation: number
   /** The running probe, until it settles (even after its result was given up on). */
   inFlight?: Promise<void>
+  /** The signal given to the probe; kept across runs until it is used to stop one. */
   abort?: AbortController
+  readonly run: RunState
   removed: boolean
 }
 
@@ -58,6 +74,7 @@ export function newEntry(
     ttl: spec.type === 'ttl' ? ttlStart(spec, now) : undefined,
     deregNotified: false,
     generation: 0,
+    run: { nextAt: 0, started: 0, giveUpAt: 0, gaveUp: false, generation: 0, t0: 0 },
     removed: false,
   }
 }
