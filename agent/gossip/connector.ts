@@ -21,6 +21,8 @@ export interface ConnectorComponents {
   readonly logger: Logger
   readonly timers: Timers
   readonly random: () => number
+  /** Monotonic ms for backoff and cooldown deadlines. Default performance.now. */
+  readonly monotonic?: () => number
 }
 
 export interface ConnectorInit {
@@ -64,7 +66,7 @@ export class Connector {
   private running = false
   private memberDials = 0
   private readonly dialing = new Set<string>()
-  /** Members whose last dial failed, and until when (performance.now()) not to try again. */
+  /** Members whose last dial failed, and until when (on `monotonic`) not to try again. */
   private readonly cooldown = new Map<string, number>()
   /** A node record arrived or changed: dial it now if we are short of peers (no wait for the round). */
   private readonly onStoreChange = (event: CatalogChangeEvent): void => {
@@ -73,8 +75,11 @@ export class Connector {
     if (event.changes.some((c) => isNode(c.current.key) && c.current.value !== null)) this.dialMembers()
   }
 
+  private readonly clock: () => number
+
   constructor(components: ConnectorComponents, init: ConnectorInit = {}) {
     this.components = components
+    this.clock = components.monotonic ?? (() => performance.now())
     this.init = init
     this.targets = (init.join ?? []).map((addr) => ({
       addr,
@@ -107,7 +112,7 @@ export class Connector {
 
   private round(): void {
     if (!this.running) return
-    const now = performance.now()
+    const now = this.clock()
     for (const target of this.targets) {
       if (target.dialing || now < target.nextAt) continue
       if (target.peer !== undefined && this.components.node.getConnections(target.peer).length > 0) continue
@@ -130,7 +135,7 @@ export class Connector {
     } catch (err) {
       this.logDialFailure(target.addr, err)
       const max = this.init.maxBackoffMs ?? 30_000
-      target.nextAt = performance.now() + target.backoffMs * (0.5 + random())
+      target.nextAt = this.clock() + target.backoffMs * (0.5 + random())
       target.backoffMs = Math.min(max, target.backoffMs * 2)
     } finally {
       target.dialing = false
@@ -144,7 +149,7 @@ export class Connector {
     if (target <= 0 || peers + this.memberDials >= target) return
     const connected = new Set(node.getPeers().map((p) => p.toString()))
     for (const origin of this.dialing) connected.add(origin)
-    const now = performance.now()
+    const now = this.clock()
     for (const [origin, until] of this.cooldown) {
       if (until > now) connected.add(origin)
       else this.cooldown.delete(origin)
@@ -171,7 +176,7 @@ export class Connector {
           { signal: AbortSignal.timeout(this.init.dialTimeoutMs ?? 5_000) },
         )
         .catch((err: unknown) => {
-          this.cooldown.set(pick.origin, performance.now() + MEMBER_COOLDOWN_MS)
+          this.cooldown.set(pick.origin, this.clock() + MEMBER_COOLDOWN_MS)
           this.logDialFailure(pick.addrs[0] as string, err)
         })
         .finally(() => {

@@ -205,7 +205,14 @@ export class GossipService extends EventEmitter<GossipEvents> {
       },
     )
     const connector = new Connector(
-      { node, store, logger, timers: this.timers, random: this.random },
+      {
+        node,
+        store,
+        logger,
+        timers: this.timers,
+        random: this.random,
+        ...(this.components.monotonic === undefined ? {} : { monotonic: this.components.monotonic }),
+      },
       {
         ...(init.join === undefined ? {} : { join: init.join }),
         ...(init.targetPeers === undefined ? {} : { targetPeers: init.targetPeers }),
