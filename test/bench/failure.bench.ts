@@ -23,6 +23,14 @@ const TRIALS = Number(process.env.GV_BENCH_TRIALS ?? 20)
 const TRIAL_TIMEOUT_MS = 30_000
 const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 11))
 
+/** After a fleet that overloaded the machine: wait (≤ 90 s) for the load to fall before the next. */
+async function quiet(): Promise<void> {
+  const deadline = performance.now() + 90_000
+  while (os.loadavg()[0] > 2 * os.availableParallelism() && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1_000))
+  }
+}
+
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'failure', ...line })}\n`)
 }
@@ -186,8 +194,23 @@ for (const n of SIZES) {
       loadavg: os.loadavg()[0],
       cores: os.availableParallelism(),
     })
-    const s = await serf(n, port)
-    port += 2 * n + 10
+    await quiet()
+    let s: Awaited<ReturnType<typeof serf>>
+    try {
+      s = await serf(n, port)
+    } catch (serr) {
+      emit({
+        figure: 'not_formed',
+        value: n,
+        unit: 'agents',
+        system: 'serf',
+        n,
+        detail: String(serr).slice(0, 300),
+      })
+      continue
+    } finally {
+      port += 2 * n + 10
+    }
     emit({ figure: 'median_ms', value: Math.round(percentile(s.times, 50)), unit: 'ms', system: 'serf', n })
     emit({ figure: 'p99_ms', value: Math.round(percentile(s.times, 99)), unit: 'ms', system: 'serf', n })
     continue

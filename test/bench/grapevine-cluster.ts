@@ -30,10 +30,16 @@ export class GrapevineCluster {
 
   static async start(
     n: number,
-    opts: { preset: 'lan' | 'local'; random: () => number; concurrency?: number },
+    opts: {
+      preset: 'lan' | 'local'
+      random: () => number
+      concurrency?: number
+      /** More CLI arguments for every agent (e.g. a log level). */
+      extraArgs?: readonly string[]
+    },
   ): Promise<GrapevineCluster> {
     const c = new GrapevineCluster()
-    const common = COMMON
+    const common = [...COMMON, ...(opts.extraArgs ?? [])]
     try {
       const first = new AgentProcess(`bench-0`)
       c.agents.push(first)

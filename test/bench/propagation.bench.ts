@@ -17,6 +17,14 @@ const TRIAL_TIMEOUT_MS = 10_000
 const WARMUP = Number(process.env.GV_BENCH_WARMUP ?? 2)
 const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 7))
 
+/** After a fleet that overloaded the machine: wait (≤ 90 s) for the load to fall before the next. */
+async function quiet(): Promise<void> {
+  const deadline = performance.now() + 90_000
+  while (os.loadavg()[0] > 2 * os.availableParallelism() && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1_000))
+  }
+}
+
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'propagation', ...line })}\n`)
 }
@@ -149,8 +157,23 @@ for (const n of SIZES) {
       loadavg: os.loadavg()[0],
       cores: os.availableParallelism(),
     })
-    const sAll = await serf(n, port)
-    port += 2 * n + 10
+    await quiet()
+    let sAll: number[]
+    try {
+      sAll = await serf(n, port)
+    } catch (serr) {
+      emit({
+        figure: 'not_formed',
+        value: n,
+        unit: 'agents',
+        system: 'serf',
+        n,
+        detail: String(serr).slice(0, 300),
+      })
+      continue
+    } finally {
+      port += 2 * n + 10
+    }
     const s = sAll.slice(WARMUP)
     emit({
       figure: 'trials_ms',

@@ -34,28 +34,35 @@ export async function startSerfCluster(
     const child = spawn('serf', args, { stdio: ['ignore', 'ignore', 'pipe'] })
     nodes.push({ name: `serf-${i}`, bind, rpcAddr, child })
   }
-  // Connect RPC (retry until each agent listens), then wait for full membership.
-  for (const node of nodes) {
-    const deadline = performance.now() + 30_000
-    for (;;) {
-      try {
-        node.rpc = await SerfRpc.connect(node.rpcAddr)
-        break
-      } catch (e) {
-        if (performance.now() > deadline)
-          throw new Error(`serf ${node.name} RPC not up: ${(e as Error).message}`)
-        await new Promise((r) => setTimeout(r, 100))
+  try {
+    // Connect RPC (retry until each agent listens), then wait for full membership.
+    for (const node of nodes) {
+      const deadline = performance.now() + 30_000
+      for (;;) {
+        try {
+          node.rpc = await SerfRpc.connect(node.rpcAddr)
+          break
+        } catch (e) {
+          if (performance.now() > deadline)
+            throw new Error(`serf ${node.name} RPC not up: ${(e as Error).message}`)
+          await new Promise((r) => setTimeout(r, 100))
+        }
       }
     }
-  }
-  const deadline = performance.now() + 60_000
-  for (;;) {
-    const counts = await Promise.all(
-      nodes.map(async (x) => (await (x.rpc as SerfRpc).members()).filter((m) => m.Status === 'alive').length),
-    )
-    if (counts.every((c) => c === n)) break
-    if (performance.now() > deadline) throw new Error(`serf cluster did not form: ${counts.join(',')}`)
-    await new Promise((r) => setTimeout(r, 200))
+    const deadline = performance.now() + 120_000
+    for (;;) {
+      const counts = await Promise.all(
+        nodes.map(
+          async (x) => (await (x.rpc as SerfRpc).members()).filter((m) => m.Status === 'alive').length,
+        ),
+      )
+      if (counts.every((c) => c === n)) break
+      if (performance.now() > deadline) throw new Error(`serf cluster did not form: ${counts.join(',')}`)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  } catch (err) {
+    await stopSerfCluster(nodes) // never leave agents behind a failed start
+    throw err
   }
   return nodes
 }
