@@ -26,7 +26,7 @@ const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 11))
 /** After a fleet that overloaded the machine: wait (≤ 90 s) for the load to fall before the next. */
 async function quiet(): Promise<void> {
   const deadline = performance.now() + 90_000
-  while (os.loadavg()[0] > 2 * os.availableParallelism() && performance.now() < deadline) {
+  while ((os.loadavg()[0] ?? 0) > 2 * os.availableParallelism() && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 1_000))
   }
 }
