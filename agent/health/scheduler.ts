@@ -69,7 +69,7 @@ const GUARD_GRACE_MS = 1_000
  * Measured with 500 checks a second (docs/health-checks.md, Cost): a 10 ms grid cost 15-18% of
  * a core, 50 ms 9-10%, 100 ms 8%.
  */
-const SCHEDULE_GRID_MS = 100
+export const SCHEDULE_GRID_MS = 100
 /** The longest stop() waits for running probes after aborting them. */
 const STOP_WAIT_MS = 2_000
 
