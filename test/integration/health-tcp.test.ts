@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import net, { type AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
-import { tcpProbe } from '../../agent/health/tcp-probe.ts'
+import { createTcpProbe } from '../../agent/health/tcp-probe.ts'
 import { specOf } from './health-targets.ts'
 
 const never = new AbortController().signal
+const tcpProbe = createTcpProbe()
 
 async function listener(): Promise<{ port: number; accepted: () => number; close: () => Promise<void> }> {
   let n = 0
