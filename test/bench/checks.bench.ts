@@ -5,8 +5,9 @@
  * checks, and nothing else: the targets run in a child process, and the bench itself sleeps
  * through the window), RSS, and checks completed per second. Goal: under 10% of one core.
  * The floor, measured in the same run just before and just after the scheduler's window: the
- * same connections (and HTTP requests) at the same rate, in bursts on the same grid as the
- * scheduler's wakeups, with bare node:net/node:http calls and no scheduler. Their mean is
+ * same connections (and HTTP requests, the same bytes, the answer read but not parsed) at the
+ * same rate, in bursts on the same grid as the scheduler's wakeups, with bare node:net sockets
+ * and no scheduler. Their mean is
  * printed beside the result so the scheduler's own share is visible.
  * Env: BENCH_CHECKS_SECONDS (window, default 20), BENCH_CHECKS_COUNT (default 500),
  * BENCH_CHECKS_TYPES (default `http,tcp`: alternate; `tcp` or `http` alone to see each cost).
@@ -82,9 +83,9 @@ async function resultTotals(metrics: Registry): Promise<{ total: number; notPass
 
 /**
  * The platform floor: the same mix of fresh connections (and HTTP requests) at the same rate,
- * in bursts on the scheduler's grid (one timer), with bare sockets and no scheduler, so the
- * scheduler's own cost can be told apart from what the kernel and node:net/node:http charge for
- * the connections themselves.
+ * in bursts on the scheduler's grid (one timer), with bare sockets, no HTTP parsing and no
+ * scheduler, so the checks' own cost can be told apart from what the kernel and node:net charge
+ * for the connections themselves.
  */
 async function measureFloor(
   ports: { http: number; tcp: number },
@@ -92,21 +93,20 @@ async function measureFloor(
   perSecond: number,
   seconds: number,
 ): Promise<number> {
-  const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY })
+  // The same request bytes the probe sends; the answer is read to the end and not parsed.
+  const request = Buffer.from(
+    `GET /health HTTP/1.1\r\nuser-agent: grapevine-health-check\r\nhost: 127.0.0.1:${ports.http}\r\nconnection: close\r\n\r\n`,
+  )
   let i = 0
   const one = (): void => {
     if (types[i++ % types.length] === 'http') {
-      const req = http.request(
-        { host: '127.0.0.1', port: ports.http, path: '/health', agent, headers: { connection: 'close' } },
-        (res) => {
-          res.resume()
-          res.on('end', () => req.destroy())
-        },
-      )
-      req.on('error', () => {})
-      req.end()
+      const s = net.connect(ports.http, '127.0.0.1')
+      s.on('data', () => {})
+      s.once('end', () => s.destroy())
+      s.once('error', () => {})
+      s.write(request)
     } else {
-      const s = net.connect({ host: '127.0.0.1', port: ports.tcp })
+      const s = net.connect(ports.tcp, '127.0.0.1')
       s.once('connect', () => s.destroy())
       s.once('error', () => {})
     }
@@ -125,7 +125,6 @@ async function measureFloor(
   const cpu = process.cpuUsage(cpu0)
   const wall = performance.now() - t0
   clearInterval(timer)
-  agent.destroy()
   return ((cpu.user + cpu.system) / 1000 / wall) * 100
 }
 
