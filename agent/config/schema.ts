@@ -228,7 +228,7 @@ export const CONFIG_KEYS = {
     default: 1500,
     min: 10,
     reason:
-      'When its connection closed and a redial failed, a node is suspected sooner: a killed agent is seen within seconds.',
+      'When its connection closed and a redial failed, or another node accused it, a node is suspected sooner: a killed agent is seen within seconds. Also how long an accused node has to refute before our failed ping confirms it.',
   },
   unreachableAfter: {
     type: 'duration',

@@ -7,7 +7,8 @@ import type { MemberState } from '../../crdt/view.ts'
  *
  *   alive ──silence > suspectAfter, a routine probe unanswered, or (link lost or accused) +
  *           silence > evidenceAfter──▶ suspect
- *   suspect ──ping failed after a lost link or an accusation, or silence > unreachableAfter──▶ unreachable
+ *   suspect ──ping failed after a lost link, or after an accusation once suspect for evidenceAfter
+ *             (the accused's chance to refute), or silence > unreachableAfter──▶ unreachable
  *   suspect/unreachable ──heartbeat or ping answered──▶ alive
  *   any ──own node record says 'left'──▶ left (heartbeats of that incarnation are ignored)
  *   unreachable ──for reapAfter──▶ left (reaped: gone from answers)
@@ -157,7 +158,13 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
       // closed and could not be re-dialled, or another observer could not reach it either.
       // Alone, a ping can fail because either side is briefly overloaded; then only silence
       // past `unreachableAfter` decides (Lifeguard).
-      return m.state === 'suspect' && (m.linkLost || m.accused) ? enter(m, 'unreachable', now) : m
+      // An accusation is weaker than a lost link (the accuser's pings and ours may have failed
+      // in the same burst of load on the accused), so the accused first gets
+      // `evidenceAfter` as a suspect to refute it with a heartbeat.
+      if (m.state !== 'suspect') return m
+      if (m.linkLost) return enter(m, 'unreachable', now)
+      if (m.accused && now - m.since >= timing.evidenceAfterMs) return enter(m, 'unreachable', now)
+      return m
     case 'probe-failed':
       // Unanswered, but alone that proves nothing (either side may be busy): suspect it, which
       // makes this observer ping it every tick and tell the others, who check for themselves.

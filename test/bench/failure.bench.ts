@@ -42,16 +42,30 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
     await cluster.waitFormed(180_000)
     await cluster.watch()
     let victimName = ''
+    let previousVictim = ''
+    let killedAt = 0
     cluster.onEvent((e) => {
       const node = String(e.data.node ?? '')
-      if (e.type.startsWith('member-') && e.data.state === 'unreachable' && node !== victimName)
+      if (e.type.startsWith('member-') && e.data.state === 'unreachable' && node !== victimName) {
         falsePositives++
+        emit({
+          figure: 'false_positive',
+          value: Math.round(e.at - killedAt),
+          unit: 'ms after the kill',
+          system: 'grapevine',
+          n,
+          observer: cluster.agents[e.agent]?.name,
+          node,
+          previousVictim: node === previousVictim,
+        })
+      }
     })
     const times: number[] = []
     for (let t = 0; t < TRIALS; t++) {
       const victim = Math.floor(random() * n)
       const agent = cluster.agents[victim]
       if (agent === undefined) throw new Error('no victim')
+      previousVictim = victimName
       victimName = agent.name
       const service = `victim-${n}-${t}`
       // Register on the victim and wait until every agent sees it passing.
@@ -87,6 +101,7 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
         })
       })
       const t0 = performance.now()
+      killedAt = t0
       await agent.kill('SIGKILL')
       const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), TRIAL_TIMEOUT_MS))
       if ((await Promise.race([detected, timeout])) === 'timeout') {

@@ -77,10 +77,10 @@ describe('membership state machine: transitions (table)', () => {
         want: 'suspect',
       },
       {
-        name: 'an unanswered routine probe of an accused suspect confirms it',
+        name: 'an unanswered routine probe of an accused suspect confirms it after the window',
         from: at('suspect', { accused: true }),
         input: { type: 'probe-failed' },
-        now: T0 + 1,
+        now: T0 + T.evidenceAfterMs,
         want: 'unreachable',
       },
       {
@@ -211,10 +211,17 @@ describe('membership state machine: transitions (table)', () => {
         want: 'alive',
       },
       {
-        name: 'suspect -> unreachable on a failed ping after another observer accused it',
+        name: 'an accused suspect is not confirmed before it had evidenceAfter to refute',
         from: at('suspect', { accused: true }),
         input: { type: 'ping-failed' },
-        now: T0 + 1,
+        now: T0 + T.evidenceAfterMs - 1,
+        want: 'suspect',
+      },
+      {
+        name: 'suspect -> unreachable on a failed ping, accused and suspect for evidenceAfter',
+        from: at('suspect', { accused: true }),
+        input: { type: 'ping-failed' },
+        now: T0 + T.evidenceAfterMs,
         want: 'unreachable',
       },
       {

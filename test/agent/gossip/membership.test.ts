@@ -230,6 +230,9 @@ describe('membership runtime (fake clock and timers)', () => {
     assert.equal(membership.get(X)?.state, 'suspect')
     assert.deepEqual(pings, [X], 'probed without waiting for a tick')
     await settle()
+    assert.equal(membership.get(X)?.state, 'suspect', 'it gets evidenceAfter to refute')
+    timers.advance(T.evidenceAfterMs + T.heartbeatMs / 4)
+    await settle()
     assert.equal(membership.get(X)?.state, 'unreachable')
     await membership.stop()
   })
@@ -327,8 +330,10 @@ describe('membership runtime (fake clock and timers)', () => {
     await settle()
     assert.ok(accused(), 'the second unanswered ping in a row: the prober accused X')
     pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
-    timers.advance(T.heartbeatMs)
-    await settle()
+    for (let i = 0; i < 8; i++) {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
     assert.equal(membership.get(X)?.state, 'unreachable')
     assert.equal(membership.get(Y)?.state, 'alive')
     await membership.stop()
