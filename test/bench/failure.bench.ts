@@ -191,6 +191,23 @@ emit({
   note: `Failure detection after SIGKILL, ${TRIALS} trials per N (a random victim each time, restarted afterwards), agents as separate processes on 127.0.0.1, default lan timing for both. Grapevine: time until the victim's instance is critical on every other agent's /v1/watch stream. Serf: time until every other agent's RPC stream reports member-failed. On loopback a killed process's TCP connections are reset by the kernel at once; Grapevine uses that evidence (then confirms with a failed redial and ping), Serf's probes are mostly UDP, so this favours Grapevine where the kernel can tell — the silent-host drill (test/fleet) covers the case where it cannot.`,
 })
 let port = 26_000
+
+/** Serf on a fresh port range; once more on another range if an agent did not come up (a port taken). */
+async function serfRetrying(n: number): Promise<Awaited<ReturnType<typeof serf>>> {
+  try {
+    return await serf(n, port)
+  } catch (err) {
+    emit({
+      note: `Serf at N=${n} did not start on ports from ${port} (${String(err).slice(0, 160)}); retrying on another range.`,
+    })
+    port += 1_000
+    await quiet()
+    return await serf(n, port)
+  } finally {
+    port += 2 * n + 10
+  }
+}
+
 for (const n of SIZES) {
   let g: Awaited<ReturnType<typeof grapevine>>
   try {
@@ -212,7 +229,7 @@ for (const n of SIZES) {
     await quiet()
     let s: Awaited<ReturnType<typeof serf>>
     try {
-      s = await serf(n, port)
+      s = await serfRetrying(n)
     } catch (serr) {
       emit({
         figure: 'not_formed',
@@ -223,15 +240,12 @@ for (const n of SIZES) {
         detail: String(serr).slice(0, 300),
       })
       continue
-    } finally {
-      port += 2 * n + 10
     }
     emit({ figure: 'median_ms', value: Math.round(percentile(s.times, 50)), unit: 'ms', system: 'serf', n })
     emit({ figure: 'p99_ms', value: Math.round(percentile(s.times, 99)), unit: 'ms', system: 'serf', n })
     continue
   }
-  const s = await serf(n, port)
-  port += 2 * n + 10
+  const s = await serfRetrying(n)
   const gMed = percentile(g.times, 50)
   const sMed = percentile(s.times, 50)
   emit({

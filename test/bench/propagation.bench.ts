@@ -139,6 +139,23 @@ emit({
   note: `Propagation to all N agents, ${TRIALS} trials per N, agents as separate processes on 127.0.0.1 (Grapevine: preset lan, mDNS off, --join; Serf: -profile=lan). Grapevine registers an instance over HTTP and times its arrival on every agent's /v1/watch stream; Serf fires a user event (coalesce off) over RPC and times its arrival on every agent's RPC event stream. Serf measured right after Grapevine at the same N.`,
 })
 let port = 24_000
+
+/** Serf on a fresh port range; once more on another range if an agent did not come up (a port taken). */
+async function serfRetrying(n: number): Promise<Awaited<ReturnType<typeof serf>>> {
+  try {
+    return await serf(n, port)
+  } catch (err) {
+    emit({
+      note: `Serf at N=${n} did not start on ports from ${port} (${String(err).slice(0, 160)}); retrying on another range.`,
+    })
+    port += 1_000
+    await quiet()
+    return await serf(n, port)
+  } finally {
+    port += 2 * n + 10
+  }
+}
+
 for (const n of SIZES) {
   let gAll: number[]
   try {
@@ -160,7 +177,7 @@ for (const n of SIZES) {
     await quiet()
     let sAll: number[]
     try {
-      sAll = await serf(n, port)
+      sAll = await serfRetrying(n)
     } catch (serr) {
       emit({
         figure: 'not_formed',
@@ -171,8 +188,6 @@ for (const n of SIZES) {
         detail: String(serr).slice(0, 300),
       })
       continue
-    } finally {
-      port += 2 * n + 10
     }
     const s = sAll.slice(WARMUP)
     emit({
@@ -187,7 +202,7 @@ for (const n of SIZES) {
     emit({ figure: 'p99_ms', value: Number(percentile(s, 99).toFixed(1)), unit: 'ms', system: 'serf', n })
     continue
   }
-  const sAll = await serf(n, port)
+  const sAll = await serfRetrying(n)
   const g = gAll.slice(WARMUP)
   const s = sAll.slice(WARMUP)
   emit({
@@ -222,7 +237,6 @@ for (const n of SIZES) {
     n,
     trials: s.map((x) => Math.round(x)),
   })
-  port += 2 * n + 10
   const gMed = percentile(g, 50)
   const gP99 = percentile(g, 99)
   const sMed = percentile(s, 50)
