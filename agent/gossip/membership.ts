@@ -130,6 +130,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private readonly failedPings = new Map<string, number>()
   /** Clock of the last tick that fired noticeably late: this process was the slow one then. */
   private lastLagAt = Number.NEGATIVE_INFINITY
+  /** Clock of the last tick that fired more than maxTimerLagMs late (a stall). */
+  private lastStallAt = Number.NEGATIVE_INFINITY
   private incarnation: number
   private seq = 0
   private running = false
@@ -253,6 +255,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     metrics.timerLag(lateBy)
     if (lateBy > this.tickMs) this.lastLagAt = t
     if (lateBy > this.maxTimerLagMs) {
+      this.lastStallAt = t
       logger.warn(
         { lateByMs: lateBy },
         'membership timer fired late (this process stalled): not suspecting anyone',
@@ -319,9 +322,12 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const startedAt = this.clock()
     const settle = (answered: boolean): void => {
       if (!this.running) return
-      const took = this.clock() - startedAt
-      if (!answered && took > this.pingTimeoutMs + this.maxTimerLagMs) {
-        logger.debug({ origin, tookMs: took }, 'probe outlived a stall of this process: ignored')
+      // Our own stall since the ping began (seen by a late tick, or the tick overdue right now)
+      // explains a missed answer; a merely slow dial does not.
+      const t = this.clock()
+      const stalled = this.lastStallAt >= startedAt || t - this.expectedTickAt > this.maxTimerLagMs
+      if (!answered && stalled) {
+        logger.debug({ origin, tookMs: t - startedAt }, 'probe outlived a stall of this process: ignored')
         return
       }
       logger.debug({ origin, answered, why }, 'probed a member')

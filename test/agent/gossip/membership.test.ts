@@ -363,6 +363,31 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
+  it('a probe that fails slowly while this process kept time still counts (a slow dial is not a stall)', async () => {
+    let fail: (answered: boolean) => void = () => {}
+    const { membership, timers, pings, beat, settle } = setup({
+      ping: () =>
+        new Promise<boolean>((resolve) => {
+          fail = resolve
+        }),
+    })
+    await membership.start()
+    beat(X)
+    while (pings.length === 0) {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
+    for (let i = 0; i < 3; i++) {
+      timers.advance(T.heartbeatMs) // 3 s, every tick on time; X still beats (only its pings fail)
+      beat(X)
+    }
+    assert.equal(membership.get(X)?.state, 'alive')
+    fail(false)
+    await settle()
+    assert.equal(membership.get(X)?.state, 'suspect', 'the unanswered probe counted')
+    await membership.stop()
+  })
+
   it('a probe that fails only after this process stalled proves nothing', async () => {
     let fail: (answered: boolean) => void = () => {}
     const { membership, pubsub, timers, beat, settle } = setup({
