@@ -345,7 +345,12 @@ export class Membership extends EventEmitter<MembershipEvents> {
       // ping in a row — and never while this process itself has been running late (Lifeguard:
       // the slow observer must not be the one who raises the alarm).
       const recentlySlow = this.clock() - this.lastLagAt < 2 * this.pingTimeoutMs
-      if ((m.linkLost || failed >= 2) && !recentlySlow) void this.accuse(origin, m.incarnation)
+      if ((m.linkLost || failed >= 2) && !recentlySlow) {
+        // Our own evidence counts like anyone's: a late-delivered old heartbeat may have cleared
+        // the accusations we heard, and nobody accuses twice within unreachableAfter.
+        this.apply(origin, { type: 'accused', incarnation: m.incarnation })
+        void this.accuse(origin, m.incarnation)
+      }
     }
     probe
       .ping(origin, this.pingTimeoutMs)

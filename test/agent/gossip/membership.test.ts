@@ -339,6 +339,19 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
+  it('its own pings failing again and again confirm a suspect after the window, with no accusation heard', async () => {
+    const { membership, timers, beat, settle } = setup({ ping: async (o) => o !== X })
+    await membership.start()
+    beat(X)
+    for (let i = 0; i < 4 * 4; i++) {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+      if (i === 4) beat(X) // heard again (e.g. a late heartbeat): silence alone would take long
+    }
+    assert.equal(membership.get(X)?.state, 'unreachable')
+    await membership.stop()
+  })
+
   it('an observer whose own timers ran late does not accuse (Lifeguard)', async () => {
     const { membership, pubsub, timers, pings, beat, settle } = setup({ ping: async (o) => o !== X })
     await membership.start()
