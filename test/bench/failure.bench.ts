@@ -105,6 +105,35 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
       await agent.kill('SIGKILL')
       const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), TRIAL_TIMEOUT_MS))
       if ((await Promise.race([detected, timeout])) === 'timeout') {
+        // What do the agents that stayed silent believe? (Their members view and the instance.)
+        const missing = await Promise.all(
+          cluster.agents
+            .map((a, i) => ({ a, i }))
+            .filter(({ i }) => i !== victim && !critical.has(i))
+            .map(async ({ a }) => {
+              const get = async (path: string): Promise<unknown> => {
+                try {
+                  const r = await fetch(`http://${a.info?.http}${path}`, {
+                    signal: AbortSignal.timeout(3_000),
+                  })
+                  return await r.json()
+                } catch (err) {
+                  return String(err)
+                }
+              }
+              const members = (await get('/v1/members')) as { members?: Array<Record<string, unknown>> }
+              const seen = members.members?.find((m) => m.name === victimName)
+              const inst = (await get(`/v1/services/${service}`)) as {
+                instances?: Array<Record<string, unknown>>
+              }
+              return {
+                agent: a.name,
+                victimState: seen?.state,
+                lastSeenAgoMs: seen?.lastSeenAgoMs,
+                health: inst.instances?.map((x) => x.health),
+              }
+            }),
+        )
         emit({
           figure: 'trial_timeout',
           value: critical.size,
@@ -112,6 +141,7 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
           system: 'grapevine',
           n,
           trial: t,
+          missing,
         })
         times.push(TRIAL_TIMEOUT_MS)
       } else times.push(last - t0)
