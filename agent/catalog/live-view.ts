@@ -86,7 +86,17 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
     state: MemberState | 'reaped',
     previous: MemberState | 'reaped' | undefined,
   ): void {
-    const before = this.instancesOfOrigin(origin)
+    // Membership has already changed when it tells us. The cached snapshot (if any) still holds
+    // the answers as they were; without one, rebuild them with this origin's previous state —
+    // reading the live source here would see no difference and send no per-instance events.
+    const was: Liveness | undefined = previous === undefined ? undefined : { state: previous }
+    const before =
+      this.snapshot !== undefined
+        ? this.instancesOfOrigin(origin)
+        : this.instancesIn(
+            this.build((o) => (o === origin ? was : this.c.membership.liveness(o))),
+            origin,
+          )
     const index = this.bump()
     const node = this.c.store.get(`node/${origin}`)?.value
     const name = node?.kind === 'node' ? node.name : origin
@@ -108,8 +118,12 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
 
   /** The instances of one origin as answers show them now. */
   private instancesOfOrigin(origin: string): Map<string, InstanceView> {
+    return this.instancesIn(this.view(), origin)
+  }
+
+  private instancesIn(view: CatalogView, origin: string): Map<string, InstanceView> {
     const out = new Map<string, InstanceView>()
-    for (const iv of this.view().instances()) if (iv.origin === origin) out.set(iv.key, iv)
+    for (const iv of view.instances()) if (iv.origin === origin) out.set(iv.key, iv)
     return out
   }
 
@@ -166,6 +180,12 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
   /** The current snapshot (rebuilt only after a change). */
   view(): CatalogView {
     if (this.snapshot !== undefined) return this.snapshot
+    this.snapshot = this.build((origin) => this.c.membership.liveness(origin))
+    return this.snapshot
+  }
+
+  /** The view as answers would show it with `liveness` as this observer's membership. */
+  private build(liveness: (origin: string) => Liveness | undefined): CatalogView {
     const nodes: NodeView[] = []
     const nodeInfo = new Map<string, { state: MemberState; maintenance: boolean }>()
     const reaped = new Set<string>()
@@ -175,7 +195,7 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
       if (entry.value === null) continue
       if (entry.value.kind === 'node') {
         const v: NodeValue = entry.value
-        const live = this.c.membership.liveness(entry.origin)
+        const live = liveness(entry.origin)
         if (live?.state === 'reaped') {
           reaped.add(entry.origin)
           continue
@@ -202,7 +222,7 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
       const info = nodeInfo.get(p.origin)
       let node = info
       if (node === undefined) {
-        const live = this.c.membership.liveness(p.origin)
+        const live = liveness(p.origin)
         if (live?.state === 'reaped') continue
         node = live === undefined ? undefined : { state: live.state, maintenance: false }
       }
@@ -217,13 +237,12 @@ export class LiveView extends EventEmitter<LiveViewEvents> {
         nodeState: node?.state ?? 'alive',
       })
     }
-    this.snapshot = createCatalogView({
+    return createCatalogView({
       index: this.current,
       localOrigin: this.c.store.origin,
       instances,
       nodes,
     })
-    return this.snapshot
   }
 
   /** Resolve once the index exceeds `index`, or after `timeoutMs`, or on abort; with the index then. */

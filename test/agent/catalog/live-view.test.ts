@@ -146,6 +146,25 @@ describe('LiveView', () => {
     )
   })
 
+  it('a member change sends per-instance events even when nobody read the view since the last change', () => {
+    const t = setup()
+    t.fromRemote(nodeKey(t.remote), nodeValue('far'))
+    t.fromRemote(instanceKey(t.remote, 'x'), inst('x', 'api'))
+    // No view() here: the membership source changes first, then tells the view (as in the agent).
+    t.liveness.set(t.remote, { state: 'unreachable' })
+    t.view.memberChanged(t.remote, 'unreachable', 'suspect')
+    t.liveness.set(t.remote, { state: 'alive' })
+    t.view.memberChanged(t.remote, 'alive', 'unreachable')
+    const instanceEvents = t.events
+      .filter((e) => 'service' in e && e.service === 'api')
+      .map((e) => `${e.type}:${'health' in e ? e.health : ''}`)
+    assert.deepEqual(instanceEvents, [
+      'registered:passing',
+      'health-changed:critical',
+      'health-changed:passing',
+    ])
+  })
+
   it('waitForIndex resolves on change, on timeout, and on abort', async () => {
     const t = setup()
     const i = t.view.index
