@@ -30,7 +30,8 @@ export async function startSerfCluster(
       `-profile=${profile}`,
       '-log-level=err',
     ]
-    if (i > 0) args.push(`-join=127.0.0.1:${basePort}`)
+    // -retry-join: a plain -join that runs before the first agent listens makes serf exit.
+    if (i > 0) args.push(`-retry-join=127.0.0.1:${basePort}`, '-retry-interval=1s')
     const child = spawn('serf', args, { stdio: ['ignore', 'ignore', 'pipe'] })
     nodes.push({ name: `serf-${i}`, bind, rpcAddr, child })
   }
@@ -98,7 +99,8 @@ export async function restartSerfNode(
       `-rpc-addr=${old.rpcAddr}`,
       `-profile=${profile}`,
       '-log-level=err',
-      `-join=${peer.bind}`,
+      `-retry-join=${peer.bind}`,
+      '-retry-interval=1s',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
