@@ -60,6 +60,8 @@ export class Broadcaster {
   private readonly maxFrameBytes: number
   private readonly pending = new Map<string, Entry>()
   private timer: unknown
+  /** The pending timer is a retry's backoff, not the debounce. */
+  private timerIsRetry = false
   private running = false
   private inflight: Promise<void> = Promise.resolve()
   /** Consecutive publishes that reached nobody (no subscribed peer yet). */
@@ -67,7 +69,14 @@ export class Broadcaster {
   private readonly onChange = (event: CatalogChangeEvent): void => {
     if (!event.local || !this.running) return
     for (const change of event.changes) this.pending.set(change.current.key, change.current)
+    // A fresh change waits for the debounce only, never for a retry's backoff (up to 32 s):
+    // the retried entries go along with it.
+    if (this.timer !== undefined && this.timerIsRetry) {
+      this.components.timers.clearTimeout(this.timer)
+      this.timer = undefined
+    }
     if (this.timer === undefined) {
+      this.timerIsRetry = false
       this.timer = this.components.timers.setTimeout(() => {
         this.timer = undefined
         void this.flush()
@@ -127,6 +136,7 @@ export class Broadcaster {
       if (current && !this.pending.has(entry.key)) this.pending.set(entry.key, entry)
     }
     if (this.timer !== undefined) return
+    this.timerIsRetry = true
     this.timer = this.components.timers.setTimeout(() => {
       this.timer = undefined
       void this.flush()

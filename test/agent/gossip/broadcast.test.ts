@@ -124,6 +124,31 @@ describe('Broadcaster', () => {
     await broadcaster.stop()
   })
 
+  it('a fresh local change is published after the debounce, not held behind a pending retry', async () => {
+    const { store, broadcaster, timers, deltas, pubsub } = setup(5)
+    await broadcaster.start()
+    pubsub.recipients = 0
+    store.writeLocal(instanceKey(SELF, 'early'), instanceValue('early', 'web', 1))
+    for (const wait of [5, 250, 500, 1_000]) {
+      timers.advance(wait)
+      await settle()
+    }
+    assert.equal(deltas().length, 4, 'three retries so far; the next waits 2 s')
+    pubsub.recipients = 1
+    store.writeLocal(instanceKey(SELF, 'now'), instanceValue('now', 'web', 2))
+    timers.advance(5)
+    await settle()
+    assert.equal(deltas().length, 5, 'published after the debounce')
+    assert.deepEqual(
+      deltas()[4]
+        ?.map((e) => e.key)
+        .sort(),
+      [instanceKey(SELF, 'early'), instanceKey(SELF, 'now')].sort(),
+      'with the entry that was waiting for its retry',
+    )
+    await broadcaster.stop()
+  })
+
   it('batchEntries keeps every entry, in order, under the byte limit', () => {
     const { store } = setup()
     const entries = Array.from({ length: 50 }, (_, i) =>
