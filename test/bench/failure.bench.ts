@@ -11,8 +11,10 @@ import os from 'node:os'
 import { seededRandom } from '../helpers/prng.ts'
 import { GrapevineCluster, percentile } from './grapevine-cluster.ts'
 import {
+  quiet,
   restartSerfNode,
   type SerfNode,
+  SerfPorts,
   startSerfCluster,
   stopSerfCluster,
   waitSerfFormed,
@@ -22,14 +24,6 @@ const SIZES = (process.env.GV_BENCH_SIZES ?? '5,20,50').split(',').map(Number)
 const TRIALS = Number(process.env.GV_BENCH_TRIALS ?? 20)
 const TRIAL_TIMEOUT_MS = 30_000
 const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 11))
-
-/** After a fleet that overloaded the machine: wait (≤ 90 s) for the load to fall before the next. */
-async function quiet(): Promise<void> {
-  const deadline = performance.now() + 90_000
-  while ((os.loadavg()[0] ?? 0) > 2 * os.availableParallelism() && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1_000))
-  }
-}
 
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'failure', ...line })}\n`)
@@ -220,23 +214,7 @@ async function serf(n: number, basePort: number): Promise<{ times: number[]; fal
 emit({
   note: `Failure detection after SIGKILL, ${TRIALS} trials per N (a random victim each time, restarted afterwards), agents as separate processes on 127.0.0.1, default lan timing for both. Grapevine: time until the victim's instance is critical on every other agent's /v1/watch stream. Serf: time until every other agent's RPC stream reports member-failed. On loopback a killed process's TCP connections are reset by the kernel at once; Grapevine uses that evidence (then confirms with a failed redial and ping), Serf's probes are mostly UDP, so this favours Grapevine where the kernel can tell — the silent-host drill (test/fleet) covers the case where it cannot.`,
 })
-let port = 26_000
-
-/** Serf on a fresh port range; once more on another range if an agent did not come up (a port taken). */
-async function serfRetrying(n: number): Promise<Awaited<ReturnType<typeof serf>>> {
-  try {
-    return await serf(n, port)
-  } catch (err) {
-    emit({
-      note: `Serf at N=${n} did not start on ports from ${port} (${String(err).slice(0, 160)}); retrying on another range.`,
-    })
-    port += 1_000
-    await quiet()
-    return await serf(n, port)
-  } finally {
-    port += 2 * n + 10
-  }
-}
+const serfPorts = new SerfPorts(26_000)
 
 for (const n of SIZES) {
   let g: Awaited<ReturnType<typeof grapevine>>
@@ -259,7 +237,11 @@ for (const n of SIZES) {
     await quiet()
     let s: Awaited<ReturnType<typeof serf>>
     try {
-      s = await serfRetrying(n)
+      s = await serfPorts.run(
+        n,
+        (p) => serf(n, p),
+        (note) => emit({ note }),
+      )
     } catch (serr) {
       emit({
         figure: 'not_formed',
@@ -275,7 +257,11 @@ for (const n of SIZES) {
     emit({ figure: 'p99_ms', value: Math.round(percentile(s.times, 99)), unit: 'ms', system: 'serf', n })
     continue
   }
-  const s = await serfRetrying(n)
+  const s = await serfPorts.run(
+    n,
+    (p) => serf(n, p),
+    (note) => emit({ note }),
+  )
   const gMed = percentile(g.times, 50)
   const sMed = percentile(s.times, 50)
   emit({

@@ -8,7 +8,7 @@
 import os from 'node:os'
 import { seededRandom } from '../helpers/prng.ts'
 import { GrapevineCluster, percentile } from './grapevine-cluster.ts'
-import { startSerfCluster, stopSerfCluster } from './serf-cluster.ts'
+import { quiet, SerfPorts, startSerfCluster, stopSerfCluster } from './serf-cluster.ts'
 
 const SIZES = (process.env.GV_BENCH_SIZES ?? '5,20,50').split(',').map(Number)
 const TRIALS = Number(process.env.GV_BENCH_TRIALS ?? 20)
@@ -16,14 +16,6 @@ const TRIAL_TIMEOUT_MS = 10_000
 /** Trials run first and reported apart: the first publishes right after formation, while gossipsub's mesh is still grafting. */
 const WARMUP = Number(process.env.GV_BENCH_WARMUP ?? 2)
 const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 7))
-
-/** After a fleet that overloaded the machine: wait (≤ 90 s) for the load to fall before the next. */
-async function quiet(): Promise<void> {
-  const deadline = performance.now() + 90_000
-  while ((os.loadavg()[0] ?? 0) > 2 * os.availableParallelism() && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1_000))
-  }
-}
 
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'propagation', ...line })}\n`)
@@ -138,23 +130,7 @@ async function serf(n: number, basePort: number): Promise<number[]> {
 emit({
   note: `Propagation to all N agents, ${TRIALS} trials per N, agents as separate processes on 127.0.0.1 (Grapevine: preset lan, mDNS off, --join; Serf: -profile=lan). Grapevine registers an instance over HTTP and times its arrival on every agent's /v1/watch stream; Serf fires a user event (coalesce off) over RPC and times its arrival on every agent's RPC event stream. Serf measured right after Grapevine at the same N.`,
 })
-let port = 24_000
-
-/** Serf on a fresh port range; once more on another range if an agent did not come up (a port taken). */
-async function serfRetrying(n: number): Promise<Awaited<ReturnType<typeof serf>>> {
-  try {
-    return await serf(n, port)
-  } catch (err) {
-    emit({
-      note: `Serf at N=${n} did not start on ports from ${port} (${String(err).slice(0, 160)}); retrying on another range.`,
-    })
-    port += 1_000
-    await quiet()
-    return await serf(n, port)
-  } finally {
-    port += 2 * n + 10
-  }
-}
+const serfPorts = new SerfPorts(24_000)
 
 for (const n of SIZES) {
   let gAll: number[]
@@ -177,7 +153,11 @@ for (const n of SIZES) {
     await quiet()
     let sAll: number[]
     try {
-      sAll = await serfRetrying(n)
+      sAll = await serfPorts.run(
+        n,
+        (p) => serf(n, p),
+        (note) => emit({ note }),
+      )
     } catch (serr) {
       emit({
         figure: 'not_formed',
@@ -202,7 +182,11 @@ for (const n of SIZES) {
     emit({ figure: 'p99_ms', value: Number(percentile(s, 99).toFixed(1)), unit: 'ms', system: 'serf', n })
     continue
   }
-  const sAll = await serfRetrying(n)
+  const sAll = await serfPorts.run(
+    n,
+    (p) => serf(n, p),
+    (note) => emit({ note }),
+  )
   const g = gAll.slice(WARMUP)
   const s = sAll.slice(WARMUP)
   emit({

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import os from 'node:os'
 import { SerfRpc } from './serf-rpc.ts'
 
 /**
@@ -130,5 +131,40 @@ export async function waitSerfFormed(nodes: readonly SerfNode[], timeoutMs: numb
     if (counts.every((c) => c === nodes.length)) return
     if (performance.now() > deadline) throw new Error(`serf cluster did not re-form: ${counts.join(',')}`)
     await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** After a fleet that overloaded the machine: wait (≤ 90 s) for the load to fall before the next. */
+export async function quiet(): Promise<void> {
+  const deadline = performance.now() + 90_000
+  while ((os.loadavg()[0] ?? 0) > 2 * os.availableParallelism() && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1_000))
+  }
+}
+
+/**
+ * Hands out Serf port ranges and runs `run` on a fresh one; if it throws (an agent did not come
+ * up: a port taken), once more on a range 1,000 higher after the machine quietened.
+ */
+export class SerfPorts {
+  private port: number
+
+  constructor(base: number) {
+    this.port = base
+  }
+
+  async run<T>(n: number, run: (basePort: number) => Promise<T>, note: (text: string) => void): Promise<T> {
+    try {
+      return await run(this.port)
+    } catch (err) {
+      note(
+        `Serf at N=${n} did not start on ports from ${this.port} (${String(err).slice(0, 160)}); retrying on another range.`,
+      )
+      this.port += 1_000
+      await quiet()
+      return await run(this.port)
+    } finally {
+      this.port += 2 * n + 10
+    }
   }
 }
