@@ -38,19 +38,7 @@ export async function startSerfCluster(
   }
   try {
     // Connect RPC (retry until each agent listens), then wait for full membership.
-    for (const node of nodes) {
-      const deadline = performance.now() + 30_000
-      for (;;) {
-        try {
-          node.rpc = await SerfRpc.connect(node.rpcAddr)
-          break
-        } catch (e) {
-          if (performance.now() > deadline)
-            throw new Error(`serf ${node.name} RPC not up: ${(e as Error).message}`)
-          await new Promise((r) => setTimeout(r, 100))
-        }
-      }
-    }
+    for (const node of nodes) await connectRpc(node)
     const deadline = performance.now() + 120_000
     for (;;) {
       const counts = await Promise.all(
@@ -67,6 +55,21 @@ export async function startSerfCluster(
     throw err
   }
   return nodes
+}
+
+/** Connect the agent's RPC, retrying until it listens (30 s). */
+async function connectRpc(node: SerfNode): Promise<void> {
+  const deadline = performance.now() + 30_000
+  for (;;) {
+    try {
+      node.rpc = await SerfRpc.connect(node.rpcAddr)
+      return
+    } catch (e) {
+      if (performance.now() > deadline)
+        throw new Error(`serf ${node.name} RPC not up: ${(e as Error).message}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
 }
 
 export async function stopSerfCluster(nodes: readonly SerfNode[]): Promise<void> {
@@ -106,17 +109,7 @@ export async function restartSerfNode(
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
   const node: SerfNode = { name: old.name, bind: old.bind, rpcAddr: old.rpcAddr, child }
-  const deadline = performance.now() + 30_000
-  for (;;) {
-    try {
-      node.rpc = await SerfRpc.connect(node.rpcAddr)
-      break
-    } catch (e) {
-      if (performance.now() > deadline)
-        throw new Error(`serf ${node.name} RPC not up after restart: ${(e as Error).message}`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
+  await connectRpc(node)
   nodes[i] = node
   return node
 }
