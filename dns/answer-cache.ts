@@ -1,13 +1,24 @@
 import type { CatalogView } from '../crdt/view.ts'
 import { type CompiledAnswer, compileAnswer } from './compile.ts'
 import { domainLabels, parseName } from './names.ts'
-import type { ParsedQuery } from './query.ts'
+import { type ParsedQuery, sameNameIgnoringCase } from './query.ts'
 import { answerFor, type RecordSettings } from './records.ts'
+import { HEADER_SIZE } from './wire-constants.ts'
 import { buildZoneIndex, type ZoneIndex, type ZonePolicy } from './zone-index.ts'
+
+/** One cached question: its lowercased wire name and type, the answer, and the next entry with the same hash. */
+interface Entry {
+  readonly name: Uint8Array
+  readonly qtype: number
+  readonly answer: CompiledAnswer | null
+  readonly next: Entry | undefined
+}
 
 /**
  * Compiled answers per (name, type), valid for one catalog view index: the first query after a
  * catalog change computes an answer, every later one copies it. `null` caches "not ours".
+ * Entries are found by the query's numeric hash and confirmed by comparing the name's bytes, so a
+ * hit builds no string.
  */
 export class AnswerCache {
   private readonly view: () => CatalogView
@@ -16,7 +27,8 @@ export class AnswerCache {
   private readonly policy: ZonePolicy
   private readonly maxEntries: number
   private zone: ZoneIndex | undefined
-  private entries = new Map<string, CompiledAnswer | null>()
+  private entries = new Map<number, Entry>()
+  private count = 0
   /** Answers computed (cache misses), for tests and metrics. */
   computed = 0
 
@@ -32,7 +44,7 @@ export class AnswerCache {
   }
 
   get size(): number {
-    return this.entries.size
+    return this.count
   }
 
   /** The zone index of the current view (rebuilt when the view's index moved). */
@@ -41,21 +53,35 @@ export class AnswerCache {
     if (this.zone === undefined || this.zone.index !== view.index) {
       this.zone = buildZoneIndex(view, this.policy)
       this.entries = new Map()
+      this.count = 0
     }
     return this.zone
   }
 
-  /** The compiled answer, or undefined when the name is not ours (outside, unknown reverse). */
-  lookup(q: ParsedQuery): CompiledAnswer | undefined {
+  /**
+   * The compiled answer, or undefined when the name is not ours (outside, unknown reverse).
+   * `raw` is the message the query was parsed from (the name is read at offset 12).
+   */
+  lookup(raw: Uint8Array, q: ParsedQuery): CompiledAnswer | undefined {
     const zone = this.current()
-    const hit = this.entries.get(q.key)
-    if (hit !== undefined) return hit ?? undefined
+    const first = this.entries.get(q.hash)
+    for (let e = first; e !== undefined; e = e.next)
+      if (e.qtype === q.qtype && sameNameIgnoringCase(raw, HEADER_SIZE, q.nameEnd, e.name))
+        return e.answer ?? undefined
     this.computed++
     const nq = parseName(q.labels, this.domains)
     const answer = answerFor(nq, q.labels.join('.'), q.qtype, zone, this.settings)
     const compiled = answer === undefined ? null : compileAnswer(q.labels, answer)
-    if (this.entries.size >= this.maxEntries) this.entries = new Map()
-    this.entries.set(q.key, compiled)
+    if (this.count >= this.maxEntries) {
+      this.entries = new Map()
+      this.count = 0
+    }
+    const name = Uint8Array.from(raw.subarray(HEADER_SIZE, q.nameEnd), (c) =>
+      c >= 0x41 && c <= 0x5a ? c | 0x20 : c,
+    )
+    const chain = this.count === 0 ? undefined : this.entries.get(q.hash)
+    this.entries.set(q.hash, { name, qtype: q.qtype, answer: compiled, next: chain })
+    this.count++
     return compiled ?? undefined
   }
 }

@@ -100,6 +100,11 @@ export function truncatedResponse(query: Uint8Array, q: ParsedQuery): Uint8Array
   return out
 }
 
+/**
+ * The reply for a compiled answer. Two passes over the records, sizes first, then bytes into one
+ * buffer from Node's pool: the common answer (a few A records, nothing additional) allocates
+ * nothing else.
+ */
 export function assembleResponse(
   query: Uint8Array,
   q: ParsedQuery,
@@ -109,24 +114,26 @@ export function assembleResponse(
   maxUdpSize: number,
 ): Uint8Array {
   const opt = q.edns !== undefined
-  const qlen = q.questionEnd - HEADER_SIZE
-  let size = HEADER_SIZE + qlen + (opt ? OPT_RR_SIZE : 0)
+  let size = q.questionEnd + (opt ? OPT_RR_SIZE : 0)
   let truncated = false
-  const picked: Uint8Array[] = []
-  const additional: Uint8Array[] = []
-  const n = c.answers.length
+  const answers = c.answers
+  const n = answers.length
+  // Answers that fit, in order; the additional records they need (deduplicated), if any.
   let an = 0
-  for (let i = 0; i < n; i++) {
-    const k = order === undefined ? i : order[i]!
-    const rr = c.answers[k]!
+  let additional: Uint8Array[] | undefined
+  for (; an < n; an++) {
+    const k = order === undefined ? an : order[an]!
+    const rr = answers[k]!
     if (size + rr.length > limit) {
       truncated = true
       break
     }
     size += rr.length
-    picked.push(rr)
-    an++
-    for (const add of c.additionalFor[k]!) if (!additional.includes(add)) additional.push(add)
+    const adds = c.additionalFor[k]!
+    if (adds.length > 0) {
+      additional ??= []
+      for (const add of adds) if (!additional.includes(add)) additional.push(add)
+    }
   }
   let ns = 0
   if (!truncated) {
@@ -136,25 +143,37 @@ export function assembleResponse(
         break
       }
       size += rr.length
-      picked.push(rr)
       ns++
     }
   }
   let ar = 0
-  for (const rr of additional) {
-    if (size + rr.length > limit) {
-      truncated = true
-      break
+  if (additional !== undefined) {
+    for (const rr of additional) {
+      if (size + rr.length > limit) {
+        truncated = true
+        break
+      }
+      size += rr.length
+      ar++
     }
-    size += rr.length
-    picked.push(rr)
-    ar++
   }
-  const out = new Uint8Array(size)
+  const out = Buffer.allocUnsafe(size)
   writeHeader(out, q.id, responseFlags(q.flags, c.rcode, true, truncated), 1, an, ns, ar + (opt ? 1 : 0))
-  out.set(query.subarray(HEADER_SIZE, q.questionEnd), HEADER_SIZE)
+  // The question, byte by byte: a few dozen bytes copy faster than a subarray view is made.
+  for (let i = HEADER_SIZE; i < q.questionEnd; i++) out[i] = query[i]!
   let o = q.questionEnd
-  for (const rr of picked) {
+  for (let i = 0; i < an; i++) {
+    const rr = answers[order === undefined ? i : order[i]!]!
+    out.set(rr, o)
+    o += rr.length
+  }
+  for (let i = 0; i < ns; i++) {
+    const rr = c.authority[i]!
+    out.set(rr, o)
+    o += rr.length
+  }
+  for (let i = 0; i < ar; i++) {
+    const rr = additional![i]!
     out.set(rr, o)
     o += rr.length
   }

@@ -21,6 +21,11 @@ export interface ParsedQuery {
   readonly qclass: number
   /** Cache key: qtype and the lowercased wire name. */
   readonly key: string
+  /**
+   * A 30-bit hash of qtype and the lowercased wire name (FNV-1a), computed while the name is
+   * validated: the answer cache finds its entry without building a string per query.
+   */
+  readonly hash: number
   /** EDNS0: present when the query carried one valid OPT record. */
   readonly edns: { readonly udpSize: number; readonly dnssecOk: boolean } | undefined
 }
@@ -110,7 +115,7 @@ function splitWireName(wire: string): string[] {
   return labels
 }
 
-/** ParsedQuery with the labels split lazily: only a cache miss needs them. */
+/** ParsedQuery with the name's strings made lazily: only a cache miss needs them. */
 class Query implements ParsedQuery {
   readonly id: number
   readonly flags: number
@@ -118,31 +123,43 @@ class Query implements ParsedQuery {
   readonly questionEnd: number
   readonly qtype: number
   readonly qclass: number
-  readonly key: string
+  readonly hash: number
   readonly edns: ParsedQuery['edns']
-  private readonly wireName: string
+  private readonly raw: Uint8Array
+  private wire: string | undefined
   private split: string[] | undefined
 
   constructor(
+    raw: Uint8Array,
     id: number,
     flags: number,
-    wireName: string,
     nameEnd: number,
     questionEnd: number,
     qtype: number,
     qclass: number,
+    hash: number,
     edns: ParsedQuery['edns'],
   ) {
+    this.raw = raw
     this.id = id
     this.flags = flags
-    this.wireName = wireName
     this.nameEnd = nameEnd
     this.questionEnd = questionEnd
     this.qtype = qtype
     this.qclass = qclass
-    this.key = `${qtype}/${wireName}`
+    this.hash = hash
     this.edns = edns
+    this.wire = undefined
     this.split = undefined
+  }
+
+  private get wireName(): string {
+    this.wire ??= asciiLowerLatin1(this.raw, HEADER_SIZE, this.nameEnd)
+    return this.wire
+  }
+
+  get key(): string {
+    return `${this.qtype}/${this.wireName}`
   }
 
   get labels(): readonly string[] {
@@ -151,49 +168,75 @@ class Query implements ParsedQuery {
   }
 }
 
+const FNV_OFFSET = 0x811c9dc5
+const FNV_PRIME = 0x01000193
+
+/** FNV-1a over the name's bytes, ASCII-lowercased, then qtype; kept to 30 bits (a small integer to V8). */
+export function questionHash(buf: Uint8Array, start: number, end: number, qtype: number): number {
+  let h = FNV_OFFSET
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!
+    h = Math.imul(h ^ (c >= 0x41 && c <= 0x5a ? c | 0x20 : c), FNV_PRIME)
+  }
+  h = Math.imul(h ^ (qtype >> 8), FNV_PRIME)
+  h = Math.imul(h ^ (qtype & 0xff), FNV_PRIME)
+  return h & 0x3fffffff
+}
+
+/** Whether the name at [start, end) in `buf` equals the lowercased wire name `lower`, ignoring ASCII case. */
+export function sameNameIgnoringCase(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  lower: Uint8Array,
+): boolean {
+  if (end - start !== lower.length) return false
+  for (let i = 0; i < lower.length; i++) {
+    const c = buf[start + i]!
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower[i]) return false
+  }
+  return true
+}
+
+function failure(id: number, flags: number, rcode: number, reason: string, withOpt = false): QueryParse {
+  return { ok: false, action: 'error', rcode, id, flags, reason, withOpt }
+}
+
 export function parseQuery(buf: Uint8Array): QueryParse {
   if (buf.length < HEADER_SIZE) return { ok: false, action: 'drop', reason: 'short header' }
   const id = u16(buf, 0)
   const flags = u16(buf, 2)
   if ((flags & FLAG.QR) !== 0) return { ok: false, action: 'drop', reason: 'response (QR=1)' }
-  const fail = (rcode: number, reason: string, withOpt = false): QueryParse => ({
-    ok: false,
-    action: 'error',
-    rcode,
-    id,
-    flags,
-    reason,
-    withOpt,
-  })
-  if ((flags & FLAG.OPCODE_MASK) !== 0) return fail(RCODE.NOTIMP, 'opcode not QUERY')
+  if ((flags & FLAG.OPCODE_MASK) !== 0) return failure(id, flags, RCODE.NOTIMP, 'opcode not QUERY')
   const qd = u16(buf, 4)
   const an = u16(buf, 6)
   const ns = u16(buf, 8)
   const ar = u16(buf, 10)
-  if (qd !== 1) return fail(RCODE.FORMERR, `QDCOUNT ${qd}`)
-  if (an !== 0 || ns !== 0) return fail(RCODE.FORMERR, 'answer or authority records in a query')
+  if (qd !== 1) return failure(id, flags, RCODE.FORMERR, `QDCOUNT ${qd}`)
+  if (an !== 0 || ns !== 0) return failure(id, flags, RCODE.FORMERR, 'answer or authority records in a query')
 
   // The question name: plain labels only (a pointer in the only question can only be a loop or
   // point into the header).
   let pos = HEADER_SIZE
   let wire = 0
   for (;;) {
-    if (pos >= buf.length) return fail(RCODE.FORMERR, 'question name runs past the end')
+    if (pos >= buf.length) return failure(id, flags, RCODE.FORMERR, 'question name runs past the end')
     const len = buf[pos]!
     if (len === 0) {
       pos += 1
       wire += 1
       break
     }
-    if ((len & 0xc0) === 0xc0) return fail(RCODE.FORMERR, 'compression pointer in the question')
-    if (len > MAX_LABEL) return fail(RCODE.FORMERR, 'label longer than 63 or reserved label type')
+    if ((len & 0xc0) === 0xc0) return failure(id, flags, RCODE.FORMERR, 'compression pointer in the question')
+    if (len > MAX_LABEL)
+      return failure(id, flags, RCODE.FORMERR, 'label longer than 63 or reserved label type')
     wire += len + 1
-    if (wire >= MAX_NAME_WIRE) return fail(RCODE.FORMERR, 'name longer than 255 octets')
-    if (pos + 1 + len > buf.length) return fail(RCODE.FORMERR, 'label runs past the end')
+    if (wire >= MAX_NAME_WIRE) return failure(id, flags, RCODE.FORMERR, 'name longer than 255 octets')
+    if (pos + 1 + len > buf.length) return failure(id, flags, RCODE.FORMERR, 'label runs past the end')
     pos += len + 1
   }
   const nameEnd = pos
-  if (pos + 4 > buf.length) return fail(RCODE.FORMERR, 'question type/class missing')
+  if (pos + 4 > buf.length) return failure(id, flags, RCODE.FORMERR, 'question type/class missing')
   const qtype = u16(buf, pos)
   const qclass = u16(buf, pos + 2)
   pos += 4
@@ -203,31 +246,33 @@ export function parseQuery(buf: Uint8Array): QueryParse {
   for (let i = 0; i < ar; i++) {
     const start = pos
     const afterName = skipName(buf, pos)
-    if (afterName < 0) return fail(RCODE.FORMERR, 'malformed name in the additional section')
-    if (afterName + 10 > buf.length) return fail(RCODE.FORMERR, 'additional record runs past the end')
+    if (afterName < 0) return failure(id, flags, RCODE.FORMERR, 'malformed name in the additional section')
+    if (afterName + 10 > buf.length)
+      return failure(id, flags, RCODE.FORMERR, 'additional record runs past the end')
     const type = u16(buf, afterName)
     const rdlen = u16(buf, afterName + 8)
     const rdStart = afterName + 10
-    if (rdStart + rdlen > buf.length) return fail(RCODE.FORMERR, 'rdata runs past the end')
+    if (rdStart + rdlen > buf.length) return failure(id, flags, RCODE.FORMERR, 'rdata runs past the end')
     if (type === TYPE.OPT) {
-      if (edns !== undefined) return fail(RCODE.FORMERR, 'more than one OPT record')
-      if (afterName !== start + 1 || buf[start] !== 0) return fail(RCODE.FORMERR, 'OPT owner is not the root')
+      if (edns !== undefined) return failure(id, flags, RCODE.FORMERR, 'more than one OPT record')
+      if (afterName !== start + 1 || buf[start] !== 0)
+        return failure(id, flags, RCODE.FORMERR, 'OPT owner is not the root')
       for (let o = rdStart; o < rdStart + rdlen; ) {
-        if (o + 4 > rdStart + rdlen) return fail(RCODE.FORMERR, 'OPT option header truncated')
+        if (o + 4 > rdStart + rdlen) return failure(id, flags, RCODE.FORMERR, 'OPT option header truncated')
         o += 4 + u16(buf, o + 2)
-        if (o > rdStart + rdlen) return fail(RCODE.FORMERR, 'OPT option overruns its record')
+        if (o > rdStart + rdlen) return failure(id, flags, RCODE.FORMERR, 'OPT option overruns its record')
       }
       const version = buf[afterName + 5]!
       const udpSize = u16(buf, afterName + 2)
       const dnssecOk = (buf[afterName + 6]! & 0x80) !== 0
-      if (version !== 0) return fail(RCODE.BADVERS, `EDNS version ${version}`, true)
+      if (version !== 0) return failure(id, flags, RCODE.BADVERS, `EDNS version ${version}`, true)
       edns = { udpSize, dnssecOk }
     }
     pos = rdStart + rdlen
   }
-  if (pos !== buf.length) return fail(RCODE.FORMERR, 'trailing bytes after the last record')
+  if (pos !== buf.length) return failure(id, flags, RCODE.FORMERR, 'trailing bytes after the last record')
 
-  const wireName = asciiLowerLatin1(buf, HEADER_SIZE, nameEnd)
-  const query = new Query(id, flags, wireName, nameEnd, questionEnd, qtype, qclass, edns)
+  const hash = questionHash(buf, HEADER_SIZE, nameEnd, qtype)
+  const query = new Query(buf, id, flags, nameEnd, questionEnd, qtype, qclass, hash, edns)
   return { ok: true, query }
 }

@@ -18,7 +18,7 @@ export function zoneHandler(deps: {
     const p = ctx.parsed
     if (!p.ok) return undefined
     const q = p.query
-    const compiled = cache.lookup(q)
+    const compiled = cache.lookup(ctx.raw, q)
     if (compiled === undefined) return undefined
     const order =
       compiled.orderable === undefined ? undefined : weightedOrder(compiled.orderable, random, preferLocal)

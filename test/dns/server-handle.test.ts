@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet'
 import type { CatalogView } from '../../crdt/view.ts'
 import type { DnsServerInit } from '../../dns/options.ts'
+import { questionHash } from '../../dns/query.ts'
 import { DnsServer } from '../../dns/server.ts'
 import { fleet, instance, LOCAL, node, seededRandom, silentLogger, view } from './catalog-fixture.ts'
 
@@ -274,6 +275,46 @@ describe('DnsServer.handle: answers computed once per catalog change', () => {
       )
     assert.ok(firsts.size > 5)
     assert.equal(s.answersComputed, 1)
+  })
+})
+
+describe('DnsServer.handle: the answer cache is keyed by a hash, confirmed by the name', () => {
+  /** Two service names whose questions share a hash (found by search; 30 bits collide quickly). */
+  function collidingServices(): [string, string] {
+    const seen = new Map<number, string>()
+    for (let i = 0; ; i++) {
+      const name = `s${i}`
+      const wire = q(`${name}.service.grapevine`, 'A')
+      const h = questionHash(wire, 12, wire.length - 4, 1)
+      const other = seen.get(h)
+      if (other !== undefined) return [other, name]
+      seen.set(h, name)
+    }
+  }
+  it('two names with one hash each get their own answer', async () => {
+    const [a, b] = collidingServices()
+    const v = view(
+      [
+        instance(`${a}-1`, { service: a, address: '10.1.0.1' }),
+        instance(`${b}-1`, { service: b, address: '10.2.0.1' }),
+      ],
+      [node('alpha', ['10.0.0.1'])],
+    )
+    const s = server(() => v)
+    const addressOf = async (name: string) =>
+      (decode(await ask(s, q(`${name}.service.grapevine`, 'A'))).answers![0] as { data: string }).data
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await addressOf(a), '10.1.0.1')
+      assert.equal(await addressOf(b), '10.2.0.1')
+    }
+    assert.equal(s.answersComputed, 2, 'both answers cached, neither overwrote the other')
+  })
+  it('the hash ignores letter case and depends on the type', () => {
+    const lower = q('web.service.grapevine', 'A')
+    const mixed = q('wEb.SERVICE.grapevine', 'A')
+    const end = lower.length - 4
+    assert.equal(questionHash(lower, 12, end, 1), questionHash(mixed, 12, end, 1))
+    assert.notEqual(questionHash(lower, 12, end, 1), questionHash(lower, 12, end, 28))
   })
 })
 
