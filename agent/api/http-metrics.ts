@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, onResponseHookHandler } from 'fastify'
-import { Histogram, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
+import { LatencyHistogram, type LatencySeries } from './latency-histogram.ts'
 
 /**
  * `grapevine_http_request_duration_seconds{route,method,status}` on the agent's registry. The
@@ -8,16 +9,36 @@ import { Histogram, type Registry } from 'prom-client'
  */
 export const HTTP_DURATION_METRIC = 'grapevine_http_request_duration_seconds'
 
-export function httpDurationHistogram(registry: Registry): Histogram<'route' | 'method' | 'status'> {
+type HttpLabel = 'route' | 'method' | 'status'
+
+export function httpDurationHistogram(registry: Registry): LatencyHistogram<HttpLabel> {
   const existing = registry.getSingleMetric(HTTP_DURATION_METRIC)
-  if (existing !== undefined) return existing as Histogram<'route' | 'method' | 'status'>
-  return new Histogram({
+  if (existing !== undefined) return existing as unknown as LatencyHistogram<HttpLabel>
+  return new LatencyHistogram({
     name: HTTP_DURATION_METRIC,
     help: 'HTTP API request latency by route pattern, method and status code',
     labelNames: ['route', 'method', 'status'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60, 300, 660],
-    registers: [registry],
+    registry,
   })
+}
+
+/** Observes one route's requests: its series by method and status, each looked up once. */
+function routeRecorder(histogram: LatencyHistogram<HttpLabel>, route: string) {
+  const byMethod = new Map<string, Map<number, LatencySeries>>()
+  return (method: string, status: number, seconds: number): void => {
+    let byStatus = byMethod.get(method)
+    if (byStatus === undefined) {
+      byStatus = new Map()
+      byMethod.set(method, byStatus)
+    }
+    let series = byStatus.get(status)
+    if (series === undefined) {
+      series = histogram.series({ route, method, status: String(status) })
+      byStatus.set(status, series)
+    }
+    series.observe(seconds)
+  }
 }
 
 /**
@@ -27,14 +48,13 @@ export function httpDurationHistogram(registry: Registry): Histogram<'route' | '
  */
 export function installHttpMetrics(app: FastifyInstance, registry: Registry): (reply: FastifyReply) => void {
   const histogram = httpDurationHistogram(registry)
-  const hookFor = (route: string): onResponseHookHandler =>
-    function observeDuration(request, reply, done) {
-      histogram.observe(
-        { route, method: request.method, status: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      )
+  const hookFor = (route: string): onResponseHookHandler => {
+    const record = routeRecorder(histogram, route)
+    return function observeDuration(request, reply, done) {
+      record(request.method, reply.statusCode, reply.elapsedTime / 1000)
       done()
     }
+  }
   app.addHook('onRoute', (opts) => {
     const own =
       opts.onResponse === undefined
@@ -45,12 +65,10 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): (r
     if (own.some((h) => h.name === 'observeDuration')) return // a HEAD route copied from its GET
     opts.onResponse = [...own, hookFor(opts.url)]
   })
+  const unmatched = routeRecorder(histogram, 'unmatched')
   return (reply) => {
     reply.raw.once('finish', () => {
-      histogram.observe(
-        { route: 'unmatched', method: reply.request.method, status: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      )
+      unmatched(reply.request.method, reply.statusCode, reply.elapsedTime / 1000)
     })
   }
 }
