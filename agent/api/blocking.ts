@@ -53,12 +53,18 @@ export function holdMs(wait: string | undefined, opts: Omit<BlockingOptions, 'he
 export class BlockingQueries {
   private readonly ports: ApiPorts
   private readonly opts: BlockingOptions
+  /** Lower case, as fastify stores header names (it lower-cases each name it is given). */
+  private readonly header: string
   private readonly waiting = new Set<AbortController>()
   private closed = false
+  /** The last index answered and its header text: most reads answer the same index. */
+  private lastIndex = 0
+  private lastIndexText = ''
 
   constructor(ports: ApiPorts, opts: BlockingOptions) {
     this.ports = ports
     this.opts = opts
+    this.header = opts.header.toLowerCase()
   }
 
   /** True when the query asks to wait for a change the view has not seen yet. */
@@ -71,9 +77,7 @@ export class BlockingQueries {
   /** Answer at once: check `wait` anyway and set the index header. Returns the index. */
   now(reply: FastifyReply, query: { wait?: string }): number {
     if (query.wait !== undefined) holdMs(query.wait, this.opts) // still reject a malformed wait
-    const index = Math.max(1, this.ports.view().index)
-    reply.header(this.opts.header, String(index))
-    return index
+    return this.setIndex(reply)
   }
 
   /**
@@ -97,8 +101,17 @@ export class BlockingQueries {
     } else if (query.wait !== undefined) {
       holdMs(query.wait, this.opts) // still reject a malformed wait
     }
+    return this.setIndex(reply)
+  }
+
+  /** Set the index header from the view (at least 1). Returns the index. */
+  private setIndex(reply: FastifyReply): number {
     const index = Math.max(1, this.ports.view().index)
-    reply.header(this.opts.header, String(index))
+    if (index !== this.lastIndex) {
+      this.lastIndex = index
+      this.lastIndexText = String(index)
+    }
+    reply.header(this.header, this.lastIndexText)
     return index
   }
 

@@ -58,6 +58,16 @@ export const InstancesAnswer = Type.Object(
   { additionalProperties: false },
 )
 
+function hasFilter(q: InstancesQuery): boolean {
+  return (
+    q.passing !== undefined ||
+    q.tag !== undefined ||
+    q.meta !== undefined ||
+    q.version !== undefined ||
+    q.node !== undefined
+  )
+}
+
 function filterOf(q: InstancesQuery): InstanceFilter {
   const f: {
     passing?: boolean
@@ -99,18 +109,20 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
   /** round_robin position per service. */
   const turns = new Map<string, number>()
 
-  function fragmentsFor(name: string, filter: InstanceFilter) {
+  function fragmentsFor(name: string, q: InstancesQuery) {
     const view = ctx.ports.view()
     if (view.index !== cacheIndex || cache.size >= MAX_CACHED) {
       cache.clear()
       cacheIndex = view.index
     }
     const lower = name.toLowerCase()
-    const cacheKey = `${lower}\u0000${JSON.stringify(filter)}`
+    // The common read has no filter: its key is the name alone, and no filter object is built.
+    const filtered = hasFilter(q)
+    const cacheKey = filtered ? `${lower}\u0000${JSON.stringify(filterOf(q))}` : lower
     let hit = cache.get(cacheKey)
     if (hit === undefined) {
       const all = view.instancesOf(name)
-      const list = filterInstances(view, all, filter)
+      const list = filtered ? filterInstances(view, all, filterOf(q)) : all
       const service = all[0]?.instance.service ?? name
       hit = {
         prefix: Buffer.from(`{"service":${JSON.stringify(service)},"instances":[`, 'utf8'),
@@ -173,7 +185,7 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
   )
 
   function sendInstances(name: string, q: InstancesQuery, reply: FastifyReply): void {
-    const { entry, localOrigin, lower } = fragmentsFor(name, filterOf(q))
+    const { entry, localOrigin, lower } = fragmentsFor(name, q)
     let turn = 0
     if (q.strategy === 'round_robin') {
       turn = turns.get(lower) ?? 0
@@ -182,7 +194,10 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
     }
     const now = ctx.ports.now()
     const deterministic = q.strategy !== 'round_robin' && q.strategy !== 'random' && q.strategy !== 'weighted'
-    const bodyKey = `${q.strategy ?? ''}\u0000${q.key ?? ''}\u0000${q.limit ?? ''}`
+    const bodyKey =
+      q.strategy === undefined && q.key === undefined && q.limit === undefined
+        ? ''
+        : `${q.strategy ?? ''}\u0000${q.key ?? ''}\u0000${q.limit ?? ''}`
     const cached = deterministic ? entry.bodies.get(bodyKey) : undefined
     let body: Buffer
     if (cached !== undefined && cached.now === now) {
