@@ -74,20 +74,30 @@ export function redactedRequest(req: FastifyRequest | { method?: string; url?: s
   }
 }
 
+/**
+ * `logger` whose `child()` is itself (pino's own children are `Object.create` of their parent
+ * too). Given to fastify, its request logger is then the server's with no per-request work:
+ * a custom `childLoggerFactory` would do the same, but fastify checks what such a factory
+ * returns on every request (seven method look-ups and two arrays, ~0.4 µs).
+ */
+function childless(logger: Logger): Logger {
+  const self: Logger = Object.create(logger, { child: { value: () => self } })
+  return self
+}
+
 export function buildApiServer(components: ApiServerComponents, init: ApiServerInit): FastifyInstance {
   const logger = components.logger.child(
     { component: 'http' },
     { serializers: { req: redactedRequest }, redact: { paths: ['req.headers'], remove: true } },
   )
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    // Without request logs, a pino child per request is pure cost on the hot path; the error
+    // handler logs the request id itself.
+    loggerInstance: (init.logRequests === false ? childless(logger) : logger) as FastifyBaseLogger,
     bodyLimit: init.bodyLimit,
     connectionTimeout: init.connectionTimeout ?? 0,
     keepAliveTimeout: init.keepAliveTimeout ?? 72_000,
     logController: new LogController({ disableRequestLogging: init.logRequests === false }),
-    // Without request logs, a pino child per request is pure cost on the hot path; the error
-    // handler logs the request id itself.
-    ...(init.logRequests === false ? { childLoggerFactory: (parent: FastifyBaseLogger) => parent } : {}),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // Router-level failures (bad percent-encoding, over-long path segments) answer in our shape too.
     frameworkErrors: (error, _request, reply) => {

@@ -141,6 +141,34 @@ describe('error answers: one shape for every class', () => {
     assert.match(JSON.stringify(logged), /exploded/)
   })
 
+  it('with request logs off, a request logs nothing and an internal error is still logged', async () => {
+    const t = api({ logRequests: false })
+    t.app.get('/v1/test/request-log', async (request) => {
+      request.log.warn({ marker: 1 }, 'from a route')
+      return { ok: true }
+    })
+    assert.equal((await t.app.inject({ method: 'GET', url: '/v1/services/web' })).statusCode, 200)
+    assert.deepEqual(t.logs, [], 'no line per request')
+    await t.app.inject({ method: 'GET', url: '/v1/test/request-log' })
+    assert.equal(t.logs.length, 1)
+    assert.equal(t.logs[0]?.['component'], 'http', "request.log is the server's logger")
+    assert.equal(t.logs[0]?.['msg'], 'from a route')
+    t.ports.registry.register = async () => {
+      throw new Error('disk exploded')
+    }
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/instances',
+      payload: { service: 'web', port: 1 },
+    })
+    assertShape(res, 'INTERNAL')
+    const logged = t.logs.find((l) => l['msg'] === 'request failed')
+    assert.ok(logged, 'the cause is logged')
+    assert.equal(logged['component'], 'http')
+    assert.equal(logged['reqId'], res.headers['x-request-id'])
+    assert.match(JSON.stringify(logged), /exploded/)
+  })
+
   it('a path parameter beyond the router limit is still a JSON error', async () => {
     const t = api()
     const res = await t.app.inject({ method: 'GET', url: `/v1/instances/${'x'.repeat(600)}` })
