@@ -186,6 +186,12 @@ export function describeIssues(root: unknown, part: string, issues: readonly Sch
   return out.join('; ')
 }
 
+function isEmptyObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  for (const _ in value) return false
+  return true
+}
+
 /**
  * Fastify validator compiler: query, params and headers are converted from strings first
  * (`?limit=3` is the number 3, a single `?tag=x` is the array `["x"]`); bodies are checked as sent.
@@ -193,7 +199,10 @@ export function describeIssues(root: unknown, part: string, issues: readonly Sch
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = Compile(schema)
   const part = PART_NAMES[httpPart ?? 'body'] ?? 'body'
+  // Most reads have no query string: whether `{}` is a valid query is known once, here.
+  const emptyQueryValid = part === 'query' && check.Check({})
   return (input: unknown) => {
+    if (emptyQueryValid && isEmptyObject(input)) return { value: input }
     let value = input
     // No body at all is checked as `{}`, so a route that needs fields names each one.
     if (part === 'body' && (value === null || value === undefined)) value = {}

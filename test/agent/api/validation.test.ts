@@ -3,7 +3,13 @@ import { describe, it } from 'node:test'
 import Type, { type TSchema } from 'typebox'
 import { Compile } from 'typebox/compile'
 import { RegistrationInput } from '../../../agent/api/ports.ts'
-import { describeIssues, describeSchema, type SchemaIssue, schemaAt } from '../../../agent/api/validation.ts'
+import {
+  describeIssues,
+  describeSchema,
+  type SchemaIssue,
+  schemaAt,
+  validatorCompiler,
+} from '../../../agent/api/validation.ts'
 import { ServiceName } from '../../../crdt/schema.ts'
 
 function message(schema: TSchema, value: unknown, part = 'body'): string {
@@ -70,5 +76,25 @@ describe('validation messages', () => {
     const schema = Type.Object({ a: Type.Integer(), b: Type.Integer(), c: Type.Integer() })
     const issues = Compile(schema).Errors({ a: 'x', b: 'x', c: 'x' }) as unknown as SchemaIssue[]
     assert.equal(describeIssues(schema, 'query', issues, 2).split('; ').length, 2)
+  })
+
+  it('an empty query passes as it is where the schema allows none, and fails where a field is required', () => {
+    const compile = (schema: TSchema) =>
+      validatorCompiler({ schema, httpPart: 'querystring', method: 'GET', url: '/x' }) as (
+        input: unknown,
+      ) => {
+        value?: unknown
+        error?: Error
+      }
+    const optional = compile(
+      Type.Object({ n: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+    )
+    const empty = Object.create(null)
+    assert.equal(optional(empty).value, empty)
+    assert.deepEqual(optional({ n: '3' }).value, { n: 3 })
+    assert.match(String(optional({ m: '1' }).error?.message), /query\/m is not an allowed field/)
+    const required = compile(Type.Object({ n: Type.Integer() }))
+    assert.match(String(required(empty).error?.message), /query\/n is required/)
+    assert.match(String(required({}).error?.message), /query\/n is required/)
   })
 })
