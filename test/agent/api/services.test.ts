@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test'
 import { Compile } from 'typebox/compile'
 import { InstancesAnswer } from '../../../agent/api/routes/services.ts'
 import { instanceKey } from '../../../crdt/keys.ts'
+import { waitFor } from '../../helpers/wait-for.ts'
 import { buildTestApi, json, type TestApi } from './setup.ts'
 
 let t: TestApi
@@ -142,6 +143,59 @@ describe('services routes', () => {
       'w2',
       'w9',
     ])
+  })
+
+  it('cached answers: reads with and without filters are kept apart and each follows a change, a blocking query and the clock', async () => {
+    t = buildTestApi()
+    seed(t)
+    const get = (q = '') => t.app.inject({ method: 'GET', url: `/v1/services/web${q}` })
+    const urls = ['', '?passing', '?passing=false', '?tag=blue', '?strategy=local_first&limit=2']
+    const first = await Promise.all(urls.map((q) => get(q)))
+    assert.deepEqual(
+      first.map((r) => ids(r).length),
+      [5, 3, 5, 4, 2],
+    )
+    // The same reads at the same clock reading answer the same bytes.
+    assert.deepEqual(
+      (await Promise.all(urls.map((q) => get(q)))).map((r) => r.body),
+      first.map((r) => r.body),
+    )
+    // A change: w1 turns critical (and a read without filters must not answer from before it).
+    t.ports.putInstance({
+      id: 'w1',
+      service: 'web',
+      tags: ['blue', 'v1'],
+      meta: { zone: 'a' },
+      version: '1',
+      health: 'critical',
+    })
+    const health = (r: { body: string }, id: string) =>
+      json(r).instances.find((i: { id: string }) => i.id === id)?.health
+    assert.equal(health(await get(), 'w1'), 'critical')
+    assert.deepEqual(ids(await get('?passing')).sort(), ['r2', 'w2'])
+    assert.equal(health(await get('?tag=blue'), 'w1'), 'critical')
+    assert.equal(health(await get('?strategy=local_first&limit=2'), 'w1'), 'critical')
+    // A blocking query on the current index wakes with the next change, not a cached answer.
+    const index = Number((await get()).headers['x-grapevine-index'])
+    const pending = get(`?index=${index}&wait=10s`)
+    await waitFor('the query to block', () => t.ports.waiting === 1)
+    t.ports.putInstance({ id: 'w9', service: 'web' })
+    const woken = await pending
+    assert.ok(Number(woken.headers['x-grapevine-index']) > index)
+    assert.ok(ids(woken).includes('w9'))
+    assert.ok(ids(await get()).includes('w9'))
+    // The clock: every age grows by exactly the time passed, in a body built from the same cache.
+    const before = json(await get('?tag=blue')).instances.map(
+      (i: { freshness: { ageMs: number } }) => i.freshness.ageMs,
+    )
+    t.clock.advance(7)
+    const after = json(await get('?tag=blue')).instances.map(
+      (i: { freshness: { ageMs: number } }) => i.freshness.ageMs,
+    )
+    assert.deepEqual(
+      after,
+      before.map((a: number) => a + 7),
+    )
   })
 
   it('strategy=round_robin rotates on every call', async () => {
