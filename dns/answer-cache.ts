@@ -1,7 +1,7 @@
 import type { CatalogView } from '../crdt/view.ts'
 import { type CompiledAnswer, compileAnswer } from './compile.ts'
 import { domainLabels, parseName } from './names.ts'
-import { type ParsedQuery, sameNameIgnoringCase } from './query.ts'
+import { lowerByte, type ParsedQuery, sameNameIgnoringCase } from './query.ts'
 import { answerFor, type RecordSettings } from './records.ts'
 import { HEADER_SIZE } from './wire-constants.ts'
 import { buildZoneIndex, type ZoneIndex, type ZonePolicy } from './zone-index.ts'
@@ -76,9 +76,7 @@ export class AnswerCache {
       this.entries = new Map()
       this.count = 0
     }
-    const name = Uint8Array.from(raw.subarray(HEADER_SIZE, q.nameEnd), (c) =>
-      c >= 0x41 && c <= 0x5a ? c | 0x20 : c,
-    )
+    const name = Uint8Array.from(raw.subarray(HEADER_SIZE, q.nameEnd), lowerByte)
     const chain = this.count === 0 ? undefined : this.entries.get(q.hash)
     this.entries.set(q.hash, { name, qtype: q.qtype, answer: compiled, next: chain })
     this.count++

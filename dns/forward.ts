@@ -4,7 +4,7 @@ import { connect } from 'node:net'
 import type { Logger } from 'pino'
 import type { Transport } from './assemble.ts'
 import type { Recursor } from './options.ts'
-import type { ParsedQuery } from './query.ts'
+import { lowerByte, type ParsedQuery } from './query.ts'
 import { FLAG, HEADER_SIZE, RCODE } from './wire-constants.ts'
 
 /**
@@ -21,13 +21,8 @@ export interface ForwarderInit {
 
 function sameQuestion(reply: Uint8Array, query: Uint8Array, q: ParsedQuery): boolean {
   if (reply.length < q.questionEnd || reply[4] !== 0 || reply[5] !== 1) return false
-  for (let i = HEADER_SIZE; i < q.questionEnd; i++) {
-    let a = reply[i]!
-    let b = query[i]!
-    if (a >= 0x41 && a <= 0x5a) a |= 0x20
-    if (b >= 0x41 && b <= 0x5a) b |= 0x20
-    if (a !== b) return false
-  }
+  for (let i = HEADER_SIZE; i < q.questionEnd; i++)
+    if (lowerByte(reply[i]!) !== lowerByte(query[i]!)) return false
   return true
 }
 

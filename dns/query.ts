@@ -82,6 +82,11 @@ export function skipName(buf: Uint8Array, offset: number): number {
   return -1
 }
 
+/** An ASCII letter byte lowercased; any other byte as it is (DNS compares names ASCII-case-insensitively). */
+export function lowerByte(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c | 0x20 : c
+}
+
 /** Bytes [start, end) as a latin1 string with ASCII letters lowercased (DNS compares names ASCII-case-insensitively). */
 function asciiLowerLatin1(buf: Uint8Array, start: number, end: number): string {
   let upper = false
@@ -95,10 +100,7 @@ function asciiLowerLatin1(buf: Uint8Array, start: number, end: number): string {
   const view = Buffer.from(buf.buffer, buf.byteOffset + start, end - start)
   if (!upper) return view.toString('latin1')
   const copy = Buffer.from(view)
-  for (let i = 0; i < copy.length; i++) {
-    const c = copy[i]!
-    if (c >= 0x41 && c <= 0x5a) copy[i] = c | 0x20
-  }
+  for (let i = 0; i < copy.length; i++) copy[i] = lowerByte(copy[i]!)
   return copy.toString('latin1')
 }
 
@@ -174,10 +176,7 @@ const FNV_PRIME = 0x01000193
 /** FNV-1a over the name's bytes, ASCII-lowercased, then qtype; kept to 30 bits (a small integer to V8). */
 export function questionHash(buf: Uint8Array, start: number, end: number, qtype: number): number {
   let h = FNV_OFFSET
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!
-    h = Math.imul(h ^ (c >= 0x41 && c <= 0x5a ? c | 0x20 : c), FNV_PRIME)
-  }
+  for (let i = start; i < end; i++) h = Math.imul(h ^ lowerByte(buf[i]!), FNV_PRIME)
   h = Math.imul(h ^ (qtype >> 8), FNV_PRIME)
   h = Math.imul(h ^ (qtype & 0xff), FNV_PRIME)
   return h & 0x3fffffff
@@ -191,10 +190,7 @@ export function sameNameIgnoringCase(
   lower: Uint8Array,
 ): boolean {
   if (end - start !== lower.length) return false
-  for (let i = 0; i < lower.length; i++) {
-    const c = buf[start + i]!
-    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower[i]) return false
-  }
+  for (let i = 0; i < lower.length; i++) if (lowerByte(buf[start + i]!) !== lower[i]) return false
   return true
 }
 

@@ -117,12 +117,12 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
     }
     const lower = name.toLowerCase()
     // The common read has no filter: its key is the name alone, and no filter object is built.
-    const filtered = hasFilter(q)
-    const cacheKey = filtered ? `${lower}\u0000${JSON.stringify(filterOf(q))}` : lower
+    const filter = hasFilter(q) ? filterOf(q) : undefined
+    const cacheKey = filter === undefined ? lower : `${lower}\u0000${JSON.stringify(filter)}`
     let hit = cache.get(cacheKey)
     if (hit === undefined) {
       const all = view.instancesOf(name)
-      const list = filtered ? filterInstances(view, all, filterOf(q)) : all
+      const list = filter === undefined ? all : filterInstances(view, all, filter)
       const service = all[0]?.instance.service ?? name
       hit = {
         prefix: Buffer.from(`{"service":${JSON.stringify(service)},"instances":[`, 'utf8'),
