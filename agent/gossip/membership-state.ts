@@ -7,8 +7,7 @@ import type { MemberState } from '../../crdt/view.ts'
  *
  *   alive ──silence > suspectAfter, a routine probe unanswered, or (link lost or accused) +
  *           silence > evidenceAfter──▶ suspect
- *   suspect ──ping failed after a lost link, or after an accusation once suspect for evidenceAfter
- *             (the accused's chance to refute), or silence > unreachableAfter──▶ unreachable
+ *   suspect ──suspect for the suspicion timeout (below), or silence > unreachableAfter──▶ unreachable
  *   suspect/unreachable ──heartbeat or ping answered──▶ alive
  *   any ──own node record says 'left'──▶ left (heartbeats of that incarnation are ignored)
  *   unreachable ──for reapAfter──▶ left (reaped: gone from answers)
@@ -24,6 +23,19 @@ import type { MemberState } from '../../crdt/view.ts'
  * sparser as the fleet grows (each observer hears a bounded number per second), so silence alone
  * decides slowly in a big fleet; the fast paths are evidence: a lost link, or an accusation by
  * another observer, each confirmed by this observer's own failed ping.
+ *
+ * How long a suspect stays one is Lifeguard's dynamic suspicion timeout (Dadgar et al. 2017, as in
+ * memberlist): it starts at `unreachableAfter` and shrinks towards `evidenceAfter` as independent
+ * observers confirm — the distinct accusers of the member's current incarnation, plus this
+ * observer once its own ping failed. The first observer starts the timer; each further one is a
+ * confirmation:
+ *
+ *   timeout = max(min, max − (max − min) · log(C + 1) / log(K + 1))
+ *
+ * with C confirmations and K of them expected (at most 3, fewer in a fleet too small to have
+ * them). One observer alone — a merely slow one, say — waits the whole `unreachableAfter`, time
+ * for the accused to refute or for a later ping to get through; in a real kill every connected
+ * peer sees its link drop and accuses, so C reaches K at once and the wait is `evidenceAfter`.
  */
 
 export interface MemberTiming {
@@ -52,11 +64,18 @@ export interface Member {
   readonly leftIncarnation: number | undefined
   /** A connection to it closed and a redial failed since we last heard from it. */
   readonly linkLost: boolean
-  /** Another observer accused it (could not reach it) since we last heard from it. */
-  readonly accused: boolean
+  /** Distinct observers that accused incarnation `accusedIncarnation` since we last heard from it. */
+  readonly accusers: readonly string[]
+  /** The incarnation `accusers` accused (the highest accused so far). */
+  readonly accusedIncarnation: number
+  /** This observer's own ping failed since it last heard from it: one more confirmation. */
+  readonly pingFailed: boolean
   /** Its announced beat period (ms); undefined until a heartbeat says. */
   readonly every: number | undefined
-  /** Observer clock when the current state was entered. */
+  /**
+   * Observer clock when the current state was entered. A suspect's suspicion timer runs from
+   * here; a stall of this observer moves it later (the timer does not run while we were not).
+   */
   readonly since: number
   /** Dropped from answers after being unreachable for `reapAfterMs`. */
   readonly reaped: boolean
@@ -69,8 +88,8 @@ export type MemberInput =
       readonly seq: number
       readonly every?: number | undefined
     }
-  /** Another observer says it could not reach this incarnation of the node. */
-  | { readonly type: 'accused'; readonly incarnation: number }
+  /** Observer `from` says it could not reach this incarnation of the node. */
+  | { readonly type: 'accused'; readonly incarnation: number; readonly from: string }
   | { readonly type: 'ping-ok' }
   | { readonly type: 'ping-failed' }
   /** A routine probe (SWIM's round-robin ping of a member believed alive) went unanswered. */
@@ -78,7 +97,11 @@ export type MemberInput =
   | { readonly type: 'link-lost' }
   | { readonly type: 'record-left' }
   | { readonly type: 'record-alive' }
-  | { readonly type: 'tick' }
+  /**
+   * The clock moved on. `members`: the fleet as this observer knows it (itself included, left
+   * ones not), which bounds the confirmations a suspicion can expect; default: enough for all.
+   */
+  | { readonly type: 'tick'; readonly members?: number }
   /** This observer's own timers fired `stalledMs` late: that time is not the peer's silence. */
   | { readonly type: 'rebase'; readonly stalledMs: number }
 
@@ -92,7 +115,9 @@ export function newMember(now: number, left = false): Member {
     seq: 0,
     leftIncarnation: left ? 0 : undefined,
     linkLost: false,
-    accused: false,
+    accusers: [],
+    accusedIncarnation: 0,
+    pingFailed: false,
     every: undefined,
     since: now,
     reaped: false,
@@ -114,6 +139,37 @@ export function unreachableAfterFor(m: Member, timing: MemberTiming): number {
   return timing.unreachableAfterMs * stretch(m, timing)
 }
 
+/** Confirmations a suspicion can expect at most: K in the timeout's formula. */
+export const EXPECTED_CONFIRMATIONS = 3
+
+/** K for a fleet of `members` (the observer and the suspect included): the other observers, up to 3. */
+export function expectedConfirmations(members: number): number {
+  return Math.max(0, Math.min(EXPECTED_CONFIRMATIONS, Math.floor(members) - 2))
+}
+
+/** True when some observer has accused the member's current life. */
+export function isAccused(m: Member): boolean {
+  return m.accusers.length > 0 && m.accusedIncarnation >= m.incarnation
+}
+
+/** Independent observers that could not reach `m`: accusers of its current life, plus this one. */
+export function observersOf(m: Member): number {
+  return (isAccused(m) ? m.accusers.length : 0) + (m.pingFailed ? 1 : 0)
+}
+
+/**
+ * How long a member stays suspect (ms) given `confirmations` beyond the first observer and
+ * `expected` (K) of them: `unreachableAfter` with none, falling as log(C + 1) / log(K + 1) to
+ * `evidenceAfter` at K or more. With K = 0 nobody can confirm, so the wait is the longest.
+ */
+export function suspicionTimeout(confirmations: number, expected: number, timing: MemberTiming): number {
+  const min = timing.evidenceAfterMs
+  const max = Math.max(min, timing.unreachableAfterMs)
+  if (expected < 1 || confirmations < 1) return max
+  const fraction = Math.log(confirmations + 1) / Math.log(expected + 1)
+  return Math.max(min, max - (max - min) * fraction)
+}
+
 function enter(m: Member, state: MemberState, now: number): Member {
   return m.state === state ? m : { ...m, state, since: now }
 }
@@ -124,7 +180,8 @@ function heard(m: Member, now: number): Member {
     lastHeard: now,
     lastSeen: now,
     linkLost: false,
-    accused: false,
+    accusers: [],
+    pingFailed: false,
     reaped: false,
   }
 }
@@ -146,29 +203,28 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
         every: input.every ?? m.every,
       }
     }
-    case 'accused':
+    case 'accused': {
       // An accusation about an older life of the node is stale; one about a node that left or
-      // is already unreachable changes nothing.
+      // is already unreachable changes nothing. Each accuser counts once per incarnation.
       if (input.incarnation < m.incarnation || m.state === 'left' || m.state === 'unreachable') return m
-      return m.accused ? m : { ...m, accused: true }
+      if (input.incarnation > m.accusedIncarnation || !isAccused(m)) {
+        return { ...m, accusers: [input.from], accusedIncarnation: input.incarnation }
+      }
+      if (input.incarnation < m.accusedIncarnation || m.accusers.includes(input.from)) return m
+      return { ...m, accusers: [...m.accusers, input.from] }
+    }
     case 'ping-ok':
       return m.state === 'left' ? m : heard(m, now)
     case 'ping-failed':
-      // A failed ping confirms a suspect only with independent evidence: its connection
-      // closed and could not be re-dialled, or another observer could not reach it either.
-      // Alone, a ping can fail because either side is briefly overloaded; then only silence
-      // past `unreachableAfter` decides (Lifeguard).
-      // An accusation is weaker than a lost link (the accuser's pings and ours may have failed
-      // in the same burst of load on the accused), so the accused first gets
-      // `evidenceAfter` as a suspect to refute it with a heartbeat.
-      if (m.state !== 'suspect') return m
-      if (m.linkLost) return enter(m, 'unreachable', now)
-      if (m.accused && now - m.since >= timing.evidenceAfterMs) return enter(m, 'unreachable', now)
-      return m
+      // Our own failed ping is one observer's word: alone it can fail because either side is
+      // briefly overloaded, so it only starts (or shortens) the suspicion timer, which the next
+      // tick judges.
+      if (m.state !== 'suspect' || m.pingFailed) return m
+      return { ...m, pingFailed: true }
     case 'probe-failed':
       // Unanswered, but alone that proves nothing (either side may be busy): suspect it, which
       // makes this observer ping it every tick and tell the others, who check for themselves.
-      if (m.state === 'alive') return enter(m, 'suspect', now)
+      if (m.state === 'alive') return { ...enter(m, 'suspect', now), pingFailed: true }
       return transition(m, { type: 'ping-failed' }, now, timing)
     case 'link-lost':
       return m.state === 'left' ? m : { ...m, linkLost: true }
@@ -177,7 +233,8 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
         ...enter(m, 'left', now),
         leftIncarnation: m.incarnation,
         linkLost: false,
-        accused: false,
+        accusers: [],
+        pingFailed: false,
         reaped: false,
       }
     case 'record-alive':
@@ -187,28 +244,39 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
       // Take our own stall out of the silence we measured, and no more: under sustained
       // overload a dead peer must still end unreachable, just later (Lifeguard).
       if (m.state === 'left' || m.state === 'unreachable') return m
-      const lastHeard = Math.min(now, m.lastHeard + Math.max(0, input.stalledMs))
-      if (now - lastHeard > suspectAfterFor(m, timing)) return { ...m, lastHeard }
-      return { ...enter(m, 'alive', now), lastHeard, linkLost: false, accused: false }
+      const stalled = Math.max(0, input.stalledMs)
+      const lastHeard = Math.min(now, m.lastHeard + stalled)
+      if (now - lastHeard > suspectAfterFor(m, timing)) {
+        // Still a suspect: its suspicion timer did not run while we were stalled either.
+        return m.state === 'suspect'
+          ? { ...m, lastHeard, since: Math.min(now, m.since + stalled) }
+          : { ...m, lastHeard }
+      }
+      return { ...enter(m, 'alive', now), lastHeard, linkLost: false, accusers: [], pingFailed: false }
     }
     case 'tick':
-      return tick(m, now, timing)
+      return tick(m, now, timing, input.members)
   }
 }
 
-function tick(m: Member, now: number, timing: MemberTiming): Member {
+function tick(m: Member, now: number, timing: MemberTiming, members = Number.POSITIVE_INFINITY): Member {
   const silence = now - m.lastHeard
   switch (m.state) {
     case 'alive':
       if (
         silence > suspectAfterFor(m, timing) ||
-        ((m.linkLost || m.accused) && silence > timing.evidenceAfterMs)
+        ((m.linkLost || isAccused(m)) && silence > timing.evidenceAfterMs)
       ) {
         return enter(m, 'suspect', now)
       }
       return m
-    case 'suspect':
-      return silence > unreachableAfterFor(m, timing) ? enter(m, 'unreachable', now) : m
+    case 'suspect': {
+      if (silence > unreachableAfterFor(m, timing)) return enter(m, 'unreachable', now)
+      const observers = observersOf(m)
+      if (observers === 0) return m
+      const timeout = suspicionTimeout(observers - 1, expectedConfirmations(members), timing)
+      return now - m.since >= timeout ? enter(m, 'unreachable', now) : m
+    }
     case 'unreachable':
       return now - m.since > timing.reapAfterMs ? { ...enter(m, 'left', now), reaped: true } : m
     case 'left':

@@ -6,6 +6,7 @@ import type { MemberState } from '../../crdt/view.ts'
 import { encodeFrame } from '../../crdt/wire.ts'
 import type { CatalogChangeEvent, CatalogStore } from '../catalog/store.ts'
 import type { Pubsub, PubsubMessage, Verdict } from './gossipsub.ts'
+import { LocalHealth } from './local-health.ts'
 import {
   MEMBER_TIMING_PRESETS,
   type Member,
@@ -27,9 +28,12 @@ import { decideHeartbeat } from './validate.ts'
  * heartbeats (relayed through the mesh: any path counts), node records (status 'left'),
  * connection losses with a failed redial, and direct pings of suspects.
  *
- * Lifeguard's lesson: the tick measures how late its own timer fired; when this process was the
+ * Lifeguard's lessons: the tick measures how late its own timer fired; when this process was the
  * slow one (GC pause, SIGSTOP/SIGCONT, CPU starvation), it resets the baselines instead of
- * suspecting everyone it did not hear while it was not listening.
+ * suspecting everyone it did not hear while it was not listening. Late ticks, pings that ran out
+ * their timeout and accusations of this agent raise its local health score, which stretches its
+ * probe timeout (local-health.ts). And a suspect becomes unreachable only after the suspicion
+ * timeout of membership-state.ts, which is long unless other observers confirm.
  */
 
 export interface MemberStatus {
@@ -90,7 +94,10 @@ export interface MembershipInit {
   readonly tickMs?: number
   /** A tick this late (ms) means this process stalled: rebase instead of suspecting. Default heartbeatMs. */
   readonly maxTimerLagMs?: number
-  /** Timeout of a probe ping (ms). Default max(heartbeatMs, 1 s): a busy peer still answers. */
+  /**
+   * Timeout of a probe ping (ms), stretched by this agent's local health score. Default
+   * max(heartbeatMs, 1 s): a busy peer still answers.
+   */
   readonly pingTimeoutMs?: number
   /**
    * Heartbeats per second an observer should have to hear at most: this node's beat period
@@ -132,6 +139,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private lastLagAt = Number.NEGATIVE_INFINITY
   /** Clock of the last tick that fired more than maxTimerLagMs late (a stall). */
   private lastStallAt = Number.NEGATIVE_INFINITY
+  /** Lifeguard's local health: how far this agent's own timing is to be trusted. */
+  private readonly health = new LocalHealth()
   private incarnation: number
   private seq = 0
   private running = false
@@ -253,7 +262,10 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const t = this.clock()
     const lateBy = this.expectedTickAt === 0 ? 0 : t - this.expectedTickAt
     metrics.timerLag(lateBy)
-    if (lateBy > this.tickMs) this.lastLagAt = t
+    if (lateBy > this.tickMs) {
+      this.lastLagAt = t
+      this.health.apply(1)
+    }
     if (lateBy > this.maxTimerLagMs) {
       this.lastStallAt = t
       logger.warn(
@@ -263,8 +275,9 @@ export class Membership extends EventEmitter<MembershipEvents> {
       for (const origin of [...this.table.keys()]) this.apply(origin, { type: 'rebase', stalledMs: lateBy })
     }
     const counts: Record<MemberState, number> = { alive: 0, suspect: 0, unreachable: 0, left: 0 }
+    const tick = this.tickInput()
     for (const origin of [...this.table.keys()]) {
-      this.apply(origin, { type: 'tick' })
+      this.apply(origin, tick)
       const m = this.table.get(origin) as Member
       counts[m.state]++
       if (needsProbe(m)) this.probe(origin, 'suspect')
@@ -275,6 +288,13 @@ export class Membership extends EventEmitter<MembershipEvents> {
       const target = this.nextProbeTarget(t)
       if (target !== undefined) this.probe(target, 'routine')
     }
+  }
+
+  /** A tick, with the fleet size (this agent and every member not left) that bounds confirmations. */
+  private tickInput(): MemberInput {
+    let members = 1
+    for (const m of this.table.values()) if (m.state !== 'left') members++
+    return { type: 'tick', members }
   }
 
   /** The next member of the shuffled round that is believed alive and was not heard just now. */
@@ -320,6 +340,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.probing.add(origin)
     const { probe, logger } = this.components
     const startedAt = this.clock()
+    const timeoutMs = this.health.scale(this.pingTimeoutMs)
     const settle = (answered: boolean): void => {
       if (!this.running) return
       // Our own stall since the ping began (seen by a late tick, or the tick overdue right now)
@@ -332,28 +353,28 @@ export class Membership extends EventEmitter<MembershipEvents> {
       }
       logger.debug({ origin, answered, why }, 'probed a member')
       if (answered) {
+        this.health.apply(-1)
         this.failedPings.delete(origin)
         this.apply(origin, { type: 'ping-ok' })
         return
       }
+      // A ping that ran out its whole timeout may be our own slowness; a refused one is not.
+      if (t - startedAt >= timeoutMs) this.health.apply(1)
       const failed = (this.failedPings.get(origin) ?? 0) + 1
       this.failedPings.set(origin, failed)
       this.apply(origin, { type: why === 'routine' ? 'probe-failed' : 'ping-failed' })
+      // Our failed ping may be the confirmation that ends the suspicion: judge it now.
+      this.apply(origin, this.tickInput())
       const m = this.table.get(origin)
       if (m === undefined || (m.state !== 'suspect' && m.state !== 'unreachable')) return
       // Accuse on evidence that survives a busy moment: a lost link, or a second unanswered
       // ping in a row — and never while this process itself has been running late (Lifeguard:
       // the slow observer must not be the one who raises the alarm).
       const recentlySlow = this.clock() - this.lastLagAt < 2 * this.pingTimeoutMs
-      if ((m.linkLost || failed >= 2) && !recentlySlow) {
-        // Our own evidence counts like anyone's: a late-delivered old heartbeat may have cleared
-        // the accusations we heard, and nobody accuses twice within unreachableAfter.
-        this.apply(origin, { type: 'accused', incarnation: m.incarnation })
-        void this.accuse(origin, m.incarnation)
-      }
+      if ((m.linkLost || failed >= 2) && !recentlySlow) void this.accuse(origin, m.incarnation)
     }
     probe
-      .ping(origin, this.pingTimeoutMs)
+      .ping(origin, timeoutMs)
       .then(settle, () => settle(false))
       .finally(() => this.probing.delete(origin))
   }
@@ -420,9 +441,9 @@ export class Membership extends EventEmitter<MembershipEvents> {
       return
     }
     this.components.metrics.accusation()
-    this.apply(frame.origin, { type: 'accused', incarnation: frame.incarnation })
+    this.apply(frame.origin, { type: 'accused', incarnation: frame.incarnation, from: message.from })
     // Check at once rather than at the next tick: the accused may be dead.
-    this.apply(frame.origin, { type: 'tick' })
+    this.apply(frame.origin, this.tickInput())
     const m = this.table.get(frame.origin)
     if (m !== undefined && needsProbe(m)) this.probe(frame.origin, 'suspect')
   }
@@ -433,6 +454,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const t = this.clock()
     if (t - this.lastRefuteAt < this.tickMs) return
     this.lastRefuteAt = t
+    // Being accused while alive hints that this agent is the slow one (Lifeguard).
+    this.health.apply(1)
     this.components.logger.info({ accuser }, 'accused of being unreachable: refuting with a heartbeat')
     void this.beat()
   }
@@ -441,7 +464,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const parsed = parseKey(key)
     if (parsed === undefined || parsed.origin === this.self) return
     if (parsed.kind !== 'node') {
-      if (!this.table.has(parsed.origin)) this.apply(parsed.origin, { type: 'tick' })
+      if (!this.table.has(parsed.origin)) this.apply(parsed.origin, this.tickInput())
       return
     }
     const status = value === null ? 'left' : (value as NodeValue).status

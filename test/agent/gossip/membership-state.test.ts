@@ -12,6 +12,8 @@ import {
 
 const T = MEMBER_TIMING_PRESETS.lan
 const T0 = 1_000_000
+/** Accused by one other observer (of incarnation 0, the members' here). */
+const ACCUSED = { accusers: ['accuser-1'], accusedIncarnation: 0 } as const
 
 function at(state: Member['state'], extra: Partial<Member> = {}): Member {
   return { ...newMember(T0), state, ...extra }
@@ -49,11 +51,11 @@ describe('membership state machine: transitions (table)', () => {
         want: 'alive',
       },
       {
-        name: 'suspect -> unreachable on a failed ping after its link was lost',
+        name: 'a failed ping after a lost link is still one observer: no verdict yet',
         from: at('suspect', { linkLost: true }),
         input: { type: 'ping-failed' },
         now: T0 + 1,
-        want: 'unreachable',
+        want: 'suspect',
       },
       {
         name: 'a failed ping alone does not confirm a suspect (it may just be busy)',
@@ -77,9 +79,9 @@ describe('membership state machine: transitions (table)', () => {
         want: 'suspect',
       },
       {
-        name: 'an unanswered routine probe of an accused suspect confirms it after the window',
-        from: at('suspect', { accused: true }),
-        input: { type: 'probe-failed' },
+        name: 'an accused suspect our own ping failed is unreachable once the timeout ran out',
+        from: at('suspect', { ...ACCUSED, pingFailed: true }),
+        input: { type: 'tick', members: 3 },
         now: T0 + T.evidenceAfterMs,
         want: 'unreachable',
       },
@@ -192,37 +194,37 @@ describe('membership state machine: transitions (table)', () => {
       {
         name: 'an accusation shortens the wait to evidenceAfter',
         from: at('alive'),
-        input: { type: 'accused', incarnation: 0 },
+        input: { type: 'accused', incarnation: 0, from: 'accuser-1' },
         now: T0 + T.evidenceAfterMs + 1,
         want: 'alive',
       },
       {
         name: 'accused and silent past evidenceAfter -> suspect',
-        from: at('alive', { accused: true }),
+        from: at('alive', ACCUSED),
         input: { type: 'tick' },
         now: T0 + T.evidenceAfterMs + 1,
         want: 'suspect',
       },
       {
         name: 'accused but heard within evidenceAfter stays alive',
-        from: at('alive', { accused: true }),
+        from: at('alive', ACCUSED),
         input: { type: 'tick' },
         now: T0 + T.evidenceAfterMs,
         want: 'alive',
       },
       {
         name: 'an accused suspect is not confirmed before it had evidenceAfter to refute',
-        from: at('suspect', { accused: true }),
-        input: { type: 'ping-failed' },
+        from: at('suspect', { ...ACCUSED, pingFailed: true }),
+        input: { type: 'tick', members: 3 },
         now: T0 + T.evidenceAfterMs - 1,
         want: 'suspect',
       },
       {
-        name: 'suspect -> unreachable on a failed ping, accused and suspect for evidenceAfter',
-        from: at('suspect', { accused: true }),
-        input: { type: 'ping-failed' },
-        now: T0 + T.evidenceAfterMs,
-        want: 'unreachable',
+        name: 'accused but our own ping never failed: one observer, the whole unreachableAfter',
+        from: at('suspect', { ...ACCUSED, lastHeard: T0 + T.evidenceAfterMs }),
+        input: { type: 'tick', members: 3 },
+        now: T0 + T.unreachableAfterMs - 1,
+        want: 'suspect',
       },
       {
         name: 'a slower announced beat stretches suspectAfter',
@@ -291,19 +293,19 @@ describe('membership state machine: transitions (table)', () => {
 
   it('an accusation about an older incarnation, or of an unreachable node, changes nothing', () => {
     const m = at('alive', { incarnation: 5 })
-    assert.equal(transition(m, { type: 'accused', incarnation: 4 }, T0 + 1, T), m)
+    assert.equal(transition(m, { type: 'accused', incarnation: 4, from: 'a' }, T0 + 1, T), m)
     const u = at('unreachable')
-    assert.equal(transition(u, { type: 'accused', incarnation: 9 }, T0 + 1, T), u)
+    assert.equal(transition(u, { type: 'accused', incarnation: 9, from: 'a' }, T0 + 1, T), u)
   })
 
-  it('a heartbeat clears an accusation and records the announced period', () => {
+  it('a heartbeat clears accusations and our failed ping, and records the announced period', () => {
     const m = transition(
-      at('suspect', { accused: true }),
+      at('suspect', { ...ACCUSED, pingFailed: true }),
       { type: 'heartbeat', incarnation: 1, seq: 1, every: 2_000 },
       T0 + 5,
       T,
     )
-    assert.deepEqual([m.state, m.accused, m.every], ['alive', false, 2_000])
+    assert.deepEqual([m.state, m.accusers, m.pingFailed, m.every], ['alive', [], false, 2_000])
     const kept = transition(m, { type: 'heartbeat', incarnation: 1, seq: 2 }, T0 + 6, T)
     assert.equal(kept.every, 2_000)
   })
@@ -321,7 +323,11 @@ const inputArb: fc.Arbitrary<MemberInput> = fc.oneof(
     seq: fc.nat(20),
     every: fc.option(fc.integer({ min: 1, max: 10_000 }), { nil: undefined }),
   }),
-  fc.record({ type: fc.constant('accused' as const), incarnation: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({
+    type: fc.constant('accused' as const),
+    incarnation: fc.integer({ min: 0, max: 3 }),
+    from: fc.constantFrom('a', 'b', 'c', 'd'),
+  }),
   fc.constantFrom<MemberInput>(
     { type: 'ping-ok' },
     { type: 'ping-failed' },

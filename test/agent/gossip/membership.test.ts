@@ -50,13 +50,15 @@ function setup(
     { origin: SELF, horizonMs: 7 * 86_400_000, maxDriftMs: 60_000 },
   )
   const pings: string[] = []
+  const pingTimeouts: number[] = []
   const membership = new Membership(
     {
       store,
       pubsub,
       probe: {
-        ping: async (origin) => {
+        ping: async (origin, timeoutMs) => {
           pings.push(origin)
+          pingTimeouts.push(timeoutMs)
           if (opts.ping !== undefined) return opts.ping(origin)
           return opts.pingAnswers ?? false
         },
@@ -77,13 +79,23 @@ function setup(
   const events: MemberChangeEvent[] = []
   membership.on('member:change', (e) => events.push(e))
   let seq = 0
-  const beat = (origin: string, incarnation = 1): string =>
-    pubsub.deliver(origin, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'heartbeat', incarnation, seq: ++seq }))
+  const beat = (origin: string, incarnation = 1, every?: number): string =>
+    pubsub.deliver(
+      origin,
+      HEARTBEAT_TOPIC,
+      encodeFrame({
+        v: 1,
+        kind: 'heartbeat',
+        incarnation,
+        seq: ++seq,
+        ...(every === undefined ? {} : { every }),
+      }),
+    )
   /** Let probe promises settle. */
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 5; i++) await Promise.resolve()
   }
-  return { clock, timers, pubsub, store, membership, events, pings, beat, settle }
+  return { clock, timers, pubsub, store, membership, events, pings, pingTimeouts, beat, settle }
 }
 
 describe('membership runtime (fake clock and timers)', () => {
@@ -224,6 +236,7 @@ describe('membership runtime (fake clock and timers)', () => {
     const { membership, pubsub, timers, pings, beat, settle } = setup()
     await membership.start()
     beat(X)
+    beat(Y) // a fleet of three: Y's word and ours are all the confirmation there can be (K = 1)
     timers.advance(T.evidenceAfterMs + 10)
     assert.equal(membership.get(X)?.state, 'alive')
     pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
@@ -234,6 +247,58 @@ describe('membership runtime (fake clock and timers)', () => {
     timers.advance(T.evidenceAfterMs + T.heartbeatMs / 4)
     await settle()
     assert.equal(membership.get(X)?.state, 'unreachable')
+    await membership.stop()
+  })
+
+  it('a kill seen by many: three accusers and our own failed ping confirm after evidenceAfter, one accuser repeating does not', async () => {
+    const { membership, pubsub, clock, timers, beat, settle } = setup()
+    await membership.start()
+    const [A, B, C, D] = [testOrigin(4), testOrigin(5), testOrigin(6), testOrigin(7)]
+    for (const o of [X, Y, A, B, C, D]) beat(o)
+    timers.advance(T.evidenceAfterMs + 10)
+    const accuse = (from: string, origin: string) =>
+      pubsub.deliver(from, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin, incarnation: 1 }))
+    for (const from of [A, B, C]) accuse(from, X)
+    for (let i = 0; i < 3; i++) accuse(A, Y) // Y: one accuser, three times
+    await settle()
+    const suspectedAt = clock.now()
+    assert.deepEqual([membership.get(X)?.state, membership.get(Y)?.state], ['suspect', 'suspect'])
+    while (membership.get(X)?.state === 'suspect') {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
+    assert.equal(membership.get(X)?.state, 'unreachable')
+    assert.ok(clock.now() - suspectedAt <= T.evidenceAfterMs + T.heartbeatMs / 4, 'at the minimum')
+    assert.equal(
+      membership.get(Y)?.state,
+      'suspect',
+      'one accuser, however often, and our ping: two observers',
+    )
+    await membership.stop()
+  })
+
+  it('local health: late ticks stretch the probe timeout, answered pings bring it back', async () => {
+    let answer = false
+    const { membership, timers, pingTimeouts, beat, settle } = setup({ ping: async () => answer })
+    await membership.start()
+    beat(X)
+    timers.advance(T.suspectAfterMs + 10)
+    await settle()
+    const base = pingTimeouts.at(-1) as number
+    for (let i = 0; i < 3; i++) {
+      timers.stall((3 * T.heartbeatMs) / 4) // late ticks (not a stall): this process is the slow one
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
+    const stretched = pingTimeouts.at(-1) as number
+    assert.ok(stretched >= 3 * base, `probe timeout ${stretched} ms after late ticks, ${base} ms before`)
+    answer = true
+    beat(X)
+    for (let i = 0; i < 16; i++) {
+      timers.advance(T.heartbeatMs) // routine probes of X, answered
+      await settle()
+    }
+    assert.equal(pingTimeouts.at(-1), base, 'healthy again')
     await membership.stop()
   })
 
@@ -262,21 +327,25 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
-  it('a failed probe on its own evidence publishes one accusation per incarnation', async () => {
+  it('a failed probe on its own evidence accuses once per incarnation, but alone waits unreachableAfter', async () => {
     const { membership, pubsub, timers, beat, settle } = setup()
     await membership.start()
     beat(X)
+    beat(Y)
     membership.linkLost(X)
     timers.advance(T.evidenceAfterMs + 300)
     await settle()
+    assert.equal(membership.get(X)?.state, 'suspect', 'a lost link and a failed ping: still one observer')
+    for (let i = 0; i < 4 * 4; i++) {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
     assert.equal(membership.get(X)?.state, 'unreachable')
-    timers.advance(T.heartbeatMs)
-    await settle()
     const accusations = pubsub.published
       .map((p) => decodeFrame(p.data))
-      .filter((f) => f.ok && f.value.kind === 'suspect')
+      .filter((f) => f.ok && f.value.kind === 'suspect' && f.value.origin === X)
       .map((f) => (f.ok && f.value.kind === 'suspect' ? [f.value.origin, f.value.incarnation] : null))
-    assert.deepEqual(accusations, [[X, 1]])
+    assert.deepEqual(accusations, [[X, 1]], 'one accusation in unreachableAfter')
     await membership.stop()
   })
 
@@ -339,16 +408,29 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
-  it('its own pings failing again and again confirm a suspect after the window, with no accusation heard', async () => {
-    const { membership, timers, beat, settle } = setup({ ping: async (o) => o !== X })
+  it('its own pings failing again and again confirm a suspect after unreachableAfter as one, with no accusation heard', async () => {
+    const { membership, clock, timers, beat, settle, events } = setup({ ping: async (o) => o !== X })
     await membership.start()
-    beat(X)
-    for (let i = 0; i < 4 * 4; i++) {
+    beat(X, 1, 10 * T.heartbeatMs) // a slow beat: silence alone would take 10 × unreachableAfter
+    while (membership.get(X)?.state !== 'suspect') {
       timers.advance(T.heartbeatMs / 4)
       await settle()
-      if (i === 4) beat(X) // heard again (e.g. a late heartbeat): silence alone would take long
+    }
+    const suspectedAt = clock.now()
+    while (membership.get(X)?.state === 'suspect') {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
     }
     assert.equal(membership.get(X)?.state, 'unreachable')
+    const waited = clock.now() - suspectedAt
+    assert.ok(
+      waited >= T.unreachableAfterMs && waited <= T.unreachableAfterMs + T.heartbeatMs / 4,
+      `unreachable ${waited} ms after suspect`,
+    )
+    assert.deepEqual(
+      events.filter((e) => e.origin === X).map((e) => e.state),
+      ['alive', 'suspect', 'unreachable'],
+    )
     await membership.stop()
   })
 
