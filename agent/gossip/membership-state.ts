@@ -25,10 +25,9 @@ import type { MemberState } from '../../crdt/view.ts'
  * another observer, each confirmed by this observer's own failed ping.
  *
  * How long a suspect stays one is Lifeguard's dynamic suspicion timeout (Dadgar et al. 2017, as in
- * memberlist): it starts at `unreachableAfter` and shrinks towards `evidenceAfter` as independent
- * observers confirm — the distinct accusers of the member's current incarnation, plus this
- * observer once its own ping failed. The first observer starts the timer; each further one is a
- * confirmation:
+ * memberlist): once this observer's own ping failed, it starts at `unreachableAfter` and shrinks
+ * towards `evidenceAfter` as independent observers confirm — the distinct accusers of the
+ * member's current incarnation. This observer is the first; each accuser is a confirmation:
  *
  *   timeout = max(min, max − (max − min) · log(C + 1) / log(K + 1))
  *
@@ -152,9 +151,9 @@ export function isAccused(m: Member): boolean {
   return m.accusers.length > 0 && m.accusedIncarnation >= m.incarnation
 }
 
-/** Independent observers that could not reach `m`: accusers of its current life, plus this one. */
-export function observersOf(m: Member): number {
-  return (isAccused(m) ? m.accusers.length : 0) + (m.pingFailed ? 1 : 0)
+/** Other observers that could not reach `m`'s current life: confirmations of our own failed ping. */
+export function confirmationsOf(m: Member): number {
+  return isAccused(m) ? m.accusers.length : 0
 }
 
 /**
@@ -272,9 +271,10 @@ function tick(m: Member, now: number, timing: MemberTiming, members = Number.POS
       return m
     case 'suspect': {
       if (silence > unreachableAfterFor(m, timing)) return enter(m, 'unreachable', now)
-      const observers = observersOf(m)
-      if (observers === 0) return m
-      const timeout = suspicionTimeout(observers - 1, expectedConfirmations(members), timing)
+      // Our own failed ping starts the verdict: others' words alone only make us look (a member
+      // cannot make a node we can reach look dead to us); each accuser then shortens the wait.
+      if (!m.pingFailed) return m
+      const timeout = suspicionTimeout(confirmationsOf(m), expectedConfirmations(members), timing)
       return now - m.since >= timeout ? enter(m, 'unreachable', now) : m
     }
     case 'unreachable':

@@ -441,6 +441,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
       return
     }
     this.components.metrics.accusation()
+    // Our own accusation relayed back is not a second opinion.
+    if (message.from === this.self) return
     this.apply(frame.origin, { type: 'accused', incarnation: frame.incarnation, from: message.from })
     // Check at once rather than at the next tick: the accused may be dead.
     this.apply(frame.origin, this.tickInput())

@@ -14,9 +14,9 @@ import {
 
 /**
  * Lifeguard's dynamic suspicion timeout in the pure machine: a suspect becomes unreachable after
- * max(min, max − (max − min)·log(C + 1)/log(K + 1)) as a suspect, C the confirmations beyond the
- * first observer (distinct accusers of its current incarnation, plus this observer's own failed
- * ping), K = min(3, members − 2); min = evidenceAfter, max = unreachableAfter.
+ * max(min, max − (max − min)·log(C + 1)/log(K + 1)) as a suspect once this observer's own ping
+ * failed, C the confirmations beyond this first observer (distinct accusers of its current
+ * incarnation), K = min(3, members − 2); min = evidenceAfter, max = unreachableAfter.
  */
 
 const T0 = 1_000_000
@@ -179,14 +179,12 @@ for (const [preset, t] of Object.entries(MEMBER_TIMING_PRESETS)) {
       })
     }
 
-    it('K = 3 accusers without our own ping are two confirmations, not three', () => {
+    it('accusers without our own failed ping never confirm: only silence does', () => {
       const m = accusedSuspect(t, 'a')
-      const since = m.since
-      const two = Math.ceil(suspicionTimeout(2, 3, t))
-      assert.ok(two > min)
-      const inputs = [accuse('b'), accuse('c')]
-      assert.equal(stateAt(m, inputs, since, since + two - 1, 20, t), 'suspect')
-      assert.equal(stateAt(m, inputs, since, since + two, 20, t), 'unreachable')
+      const inputs = [accuse('b'), accuse('c'), accuse('d')]
+      assert.equal(stateAt(m, inputs, m.since, m.since + 10 * max, 20, t), 'suspect')
+      const confirmed = [...inputs, { type: 'ping-failed' } as const]
+      assert.equal(stateAt(m, confirmed, m.since, m.since + min, 20, t), 'unreachable')
     })
 
     it('a stall of this observer does not run the suspicion timer', () => {
