@@ -228,14 +228,14 @@ export const CONFIG_KEYS = {
     default: 1500,
     min: 10,
     reason:
-      'When its connection closed and a redial failed, or another node accused it, a node is suspected sooner: a killed agent is seen within seconds. Also how long an accused node has to refute before our failed ping confirms it.',
+      'When its connection closed and a redial failed, or another node accused it, a node is suspected sooner: a killed agent is seen within seconds. Also the shortest suspicion: a suspect our ping failed and three other nodes accused is unreachable after this long (its window to refute).',
   },
   unreachableAfter: {
     type: 'duration',
     default: 5 * SECOND,
     min: 10,
     reason:
-      'A suspect that has not been heard from for this long and fails a direct ping is unreachable: its instances turn critical.',
+      'The longest suspicion: a suspect only our own ping failed is unreachable after this long (each other node accusing it shortens the wait, down to suspectAfterLinkLoss), so one slow observer cannot declare a live node dead. Also the silence after which a suspect is unreachable anyway (stretched for slower beats).',
   },
   reapAfter: {
     type: 'duration',
