@@ -2,7 +2,7 @@
  * `npm run bench -- dns`: dnsperf against Grapevine's DnsServer and against dnsmasq, both on
  * 127.0.0.1 serving the same 1,000 names (dnsmasq from a hosts file, --no-resolv, no upstream).
  * Load: 10 clients x 100 outstanding queries (`-c 10 -q 1000`), DNS_BENCH_SECONDS (10) each,
- * DNS_BENCH_RUNS (3) rounds, targets interleaved per round. Prints JSON lines: one per run, then
+ * DNS_BENCH_RUNS (5) rounds, targets interleaved per round. Prints JSON lines: one per run, then
  * medians and the ratios vs dnsmasq (goal: qps >= 0.9x, p99 <= 1.5x).
  *
  * Latency percentiles: dnsperf only reports mean/stddev, so it runs with `-v`, which prints one
@@ -18,6 +18,13 @@
  * 1,000 queries sent in one burst, the smaller buffer drops ~800 of them; each lost query holds
  * its dnsperf slot for the 5 s timeout, which lowers the effective concurrency and therefore the
  * latency of the rest. The second target compares like with like.
+ *
+ * A third target, `node-udp-floor`, is a bare node:dgram responder (echo the question, append one
+ * fixed A record): the ceiling for any server on Node's UDP stack on this machine, so the run shows
+ * how much of the gap to dnsmasq is the runtime and how much is our code.
+ *
+ * Every server runs in its own process (dns-target.ts for ours), as dnsmasq does: this process
+ * parses a million latency lines after each run and must not share a heap with what it measures.
  */
 import { spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
@@ -25,15 +32,13 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import dnsPacket from 'dns-packet'
-import pino from 'pino'
-import { createCatalogView, type InstanceView } from '../../crdt/view.ts'
-import { DnsServer } from '../../dns/server.ts'
 import { requireTool } from '../setup/tools.ts'
+import { addressOf, benchInstances } from './dns-fixture.ts'
 
-const NAMES = 1000
 const SECONDS = Number(process.env['DNS_BENCH_SECONDS'] ?? 10)
-const RUNS = Number(process.env['DNS_BENCH_RUNS'] ?? 3)
+const RUNS = Number(process.env['DNS_BENCH_RUNS'] ?? 5)
 const CLIENTS = 10
 const OUTSTANDING = 1000 // 10 clients x 100
 /** Second phase: the same clients held to a fixed offered rate both servers sustain, so latency is compared at equal load. */
@@ -44,42 +49,13 @@ const dnsmasq = requireTool('dnsmasq')
 const dir = mkdtempSync(join(tmpdir(), 'grapevine-dns-bench-'))
 const line = (o: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ bench: 'dns', ...o })}\n`)
-const addressOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 1}`
-
-// The same 1,000 names for both servers.
-const instances: InstanceView[] = []
-for (let i = 0; i < NAMES; i++) {
-  instances.push({
-    key: `bench/${i}`,
-    origin: 'QmBench',
-    hlc: { wall: 1, count: 0 },
-    health: 'passing',
-    nodeState: 'alive',
-    instance: {
-      kind: 'instance',
-      id: `svc-${i}`,
-      service: `svc-${i}`,
-      node: `node-${i}`,
-      address: addressOf(i),
-      port: 8080,
-      protocol: 'http',
-      tags: [],
-      meta: {},
-      weight: 1,
-      version: '',
-      health: 'passing',
-      checks: [],
-    },
-  })
-}
-const view = createCatalogView({ index: 1, localOrigin: 'QmBench', instances, nodes: [] })
 const hostsFile = join(dir, 'hosts')
 writeFileSync(
   hostsFile,
-  instances.map((v, i) => `${addressOf(i)} ${v.instance.service}.service.grapevine\n`).join(''),
+  benchInstances.map((v, i) => `${addressOf(i)} ${v.instance.service}.service.grapevine\n`).join(''),
 )
 const queryFile = join(dir, 'queries')
-writeFileSync(queryFile, instances.map((v) => `${v.instance.service}.service.grapevine A\n`).join(''))
+writeFileSync(queryFile, benchInstances.map((v) => `${v.instance.service}.service.grapevine A\n`).join(''))
 
 async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -177,19 +153,37 @@ function kernelDefaultRcvbuf(): number {
   }
 }
 
-const logger = pino({ level: 'warn' })
-const servers: DnsServer[] = []
+const children: ReturnType<typeof spawn>[] = []
+
+/** A server under test in its own process (dns-target.ts); resolves to its UDP port. */
+async function startTarget(args: string[]): Promise<number> {
+  const script = fileURLToPath(new URL('./dns-target.ts', import.meta.url))
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  children.push(child)
+  return new Promise<number>((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(
+      () => reject(new Error(`dns-target ${args.join(' ')} did not start in 20 s`)),
+      20_000,
+    )
+    child.once('exit', (code) => reject(new Error(`dns-target ${args.join(' ')} exited ${code}`)))
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString()
+      const nl = out.indexOf('\n')
+      if (nl < 0) return
+      clearTimeout(timer)
+      resolve((JSON.parse(out.slice(0, nl)) as { port: number }).port)
+    })
+  })
+}
+
 let dnsmasqChild: ReturnType<typeof spawn> | undefined
 try {
-  const grapevine = new DnsServer({ logger, view: () => view }, { udp: { port: 0 }, tcp: { port: 0 } })
-  const sameBuffer = new DnsServer(
-    { logger, view: () => view },
-    // setsockopt(SO_RCVBUF, n) gives the socket 2n (socket(7)); dnsmasq sets nothing and gets
-    // rmem_default. Half of it here makes the two buffers equal.
-    { udp: { port: 0 }, tcp: { port: 0 }, udpReceiveBufferBytes: Math.floor(kernelDefaultRcvbuf() / 2) },
-  )
-  servers.push(grapevine, sameBuffer)
-  for (const s of servers) await s.start()
+  const grapevinePort = await startTarget(['grapevine'])
+  // setsockopt(SO_RCVBUF, n) gives the socket 2n (socket(7)); dnsmasq sets nothing and gets
+  // rmem_default. Half of it here makes the two buffers equal.
+  const sameBufferPort = await startTarget(['grapevine', String(Math.floor(kernelDefaultRcvbuf() / 2))])
+  const floorPort = await startTarget(['node-udp-floor'])
 
   const dnsmasqPort = await freePort()
   dnsmasqChild = spawn(
@@ -220,14 +214,16 @@ try {
 
   const targets = [
     { name: 'dnsmasq', port: dnsmasqPort },
-    { name: 'grapevine', port: grapevine.addresses().udp.port },
-    { name: 'grapevine-kernel-buffer', port: sameBuffer.addresses().udp.port },
+    { name: 'grapevine', port: grapevinePort },
+    { name: 'grapevine-kernel-buffer', port: sameBufferPort },
+    { name: 'node-udp-floor', port: floorPort },
   ]
   // Everyone must answer correctly before any load.
   for (const t of targets) {
     let got: string | undefined
     for (let i = 0; i < 40 && got === undefined; i++) got = await probe(t.port, 'svc-7.service.grapevine')
-    if (got !== addressOf(7))
+    // The floor answers one fixed address for every name: it only has to answer.
+    if (t.name === 'node-udp-floor' ? got === undefined : got !== addressOf(7))
       throw new Error(
         `${t.name} on port ${t.port} answered ${got} for svc-7 (expected ${addressOf(7)}). ${dnsmasqErr}`,
       )
@@ -307,6 +303,16 @@ try {
       met: p99Ratio <= 1.5,
     })
   }
+  // The runtime's ceiling: what share of a bare node:dgram responder's rate each server reaches.
+  const floor = summary.get('node-udp-floor')!
+  for (const name of ['dnsmasq', 'grapevine', 'grapevine-kernel-buffer']) {
+    line({
+      figure: 'qps_ratio_vs_node_floor',
+      target: name,
+      value: Number((summary.get(name)!.qps / floor.qps).toFixed(3)),
+      note: 'no goal: how close to the bare node:dgram responder',
+    })
+  }
   // Phase 2: latency at a fixed offered rate (dnsperf -Q), one run per target.
   const fixed = new Map<string, RunResult>()
   for (const t of targets) {
@@ -341,6 +347,11 @@ try {
     child.kill('SIGTERM')
     await exited
   }
-  for (const s of servers) await s.stop()
+  for (const child of children) {
+    if (child.exitCode !== null) continue
+    const exited = new Promise((r) => child.once('close', r))
+    child.kill('SIGTERM')
+    await exited
+  }
   rmSync(dir, { recursive: true, force: true })
 }
