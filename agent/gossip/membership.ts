@@ -102,7 +102,7 @@ export interface MembershipInit {
   /**
    * Heartbeats per second an observer should have to hear at most: this node's beat period
    * grows to max(heartbeatMs, members / rate), rounded up to whole heartbeatMs, so the fleet's
-   * heartbeat traffic grows as O(N) instead of O(N²). 0 keeps heartbeatMs at any size. Default 5.
+   * heartbeat traffic grows as O(N) instead of O(N²). 0 keeps heartbeatMs at any size. Default 2.
    */
   readonly maxHeartbeatRate?: number
   /**
@@ -162,7 +162,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.self = components.store.origin
     this.clock = components.monotonic ?? components.now
     this.incarnation = init.incarnation ?? 0
-    this.maxHeartbeatRate = init.maxHeartbeatRate ?? 5
+    this.maxHeartbeatRate = init.maxHeartbeatRate ?? 2
     this.probeEveryMs = init.probeEveryMs ?? this.timing.heartbeatMs
     this.random = components.random ?? Math.random
     const perSecond = Math.max(5, (3 * 1000) / this.timing.heartbeatMs)

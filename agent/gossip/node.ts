@@ -56,6 +56,8 @@ export interface NodeInit {
   readonly scoredTopics: readonly string[]
   /** gossipsub mesh degree. Default 6. */
   readonly meshDegree?: number
+  /** libp2p's connection monitor: every connection is pinged this often (ms). Default 60 000. */
+  readonly connectionPingIntervalMs?: number
   /** Dial timeout (ms). Default 5 000. */
   readonly dialTimeoutMs?: number
 }
@@ -100,6 +102,11 @@ export async function createGrapevineNode(
       // Reconnects are ours (bootstrap loop with backoff), not libp2p's bounded retries.
       reconnectRetries: 0,
     },
+    // libp2p pings every connection every 10 s by default, each ping a new stream (yamux open,
+    // multistream-select, close): with 20 peers that was a quarter of an idle node's CPU, and it
+    // repeats what membership's probes already do (one connected member a second, SWIM-style).
+    // Kept, slower, as the backstop that closes a connection whose peer went silent.
+    connectionMonitor: { pingInterval: init.connectionPingIntervalMs ?? 60_000 },
     services: services as unknown as Libp2pOptions<GrapevineServices>['services'],
     start: false,
   }

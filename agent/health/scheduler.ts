@@ -18,7 +18,7 @@ import {
 } from './check-entry.ts'
 import { CheckRunner } from './check-runner.ts'
 import { type CheckSpec, OUTPUT_MAX_BYTES } from './check-spec.ts'
-import type { CheckDefinition, CheckType } from './definition.ts'
+import type { CheckDefinition } from './definition.ts'
 import { armDeregister } from './deregister-timer.ts'
 import { formatDuration } from './duration.ts'
 import type { HealthSchedulerEvents } from './health-events.ts'

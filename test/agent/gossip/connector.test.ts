@@ -26,7 +26,7 @@ function fakeNode(clock: FakeClock, answer: () => boolean) {
   return { node: node as unknown as GrapevineLibp2p, dials }
 }
 
-async function run(connector: Connector, timers: FakeTimers, ms: number, step: number): Promise<void> {
+async function run(_connector: Connector, timers: FakeTimers, ms: number, step: number): Promise<void> {
   for (let t = 0; t < ms; t += step) {
     timers.advance(step)
     for (let i = 0; i < 5; i++) await Promise.resolve()

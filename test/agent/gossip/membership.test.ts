@@ -203,13 +203,14 @@ describe('membership runtime (fake clock and timers)', () => {
         .map((p) => decodeFrame(p.data))
         .map((f) => (f.ok && f.value.kind === 'heartbeat' ? f.value.every : undefined))
     assert.deepEqual(periods(), [T.heartbeatMs], 'alone: the configured period')
-    // 21 other members + itself = 22 nodes; 22 / 5 per second = 4.4 s, rounded up to 5 s.
-    for (let i = 10; i < 31; i++) beat(testOrigin(i))
-    assert.equal(membership.beatPeriod(), 5 * T.heartbeatMs)
+    // 20 other members + itself = 21 nodes; 21 / 2 per second (the default rate) = 10.5 s,
+    // rounded up to 11 whole periods.
+    for (let i = 10; i < 30; i++) beat(testOrigin(i))
+    assert.equal(membership.beatPeriod(), 11 * T.heartbeatMs)
     timers.advance(T.heartbeatMs)
     const n = periods().length
-    assert.equal(periods()[n - 1], 5 * T.heartbeatMs)
-    timers.advance(5 * T.heartbeatMs - 1)
+    assert.equal(periods()[n - 1], 11 * T.heartbeatMs)
+    timers.advance(11 * T.heartbeatMs - 1)
     assert.equal(periods().length, n, 'the next beat waits the announced period')
     timers.advance(1)
     assert.equal(periods().length, n + 1)
