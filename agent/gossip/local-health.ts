@@ -13,6 +13,12 @@ export const MAX_LOCAL_HEALTH = 7
 
 export class LocalHealth {
   private value = 0
+  private readonly onChange: (score: number) => void
+
+  /** `onChange` hears every new score (the agent exports it as a metric). */
+  constructor(onChange: (score: number) => void = () => {}) {
+    this.onChange = onChange
+  }
 
   /** 0 (healthy) to MAX_LOCAL_HEALTH. */
   get score(): number {
@@ -21,7 +27,10 @@ export class LocalHealth {
 
   /** Something showed this observer is slow (+1) or keeps up (−1); the score stays in range. */
   apply(delta: number): void {
-    this.value = Math.max(0, Math.min(MAX_LOCAL_HEALTH, this.value + delta))
+    const next = Math.max(0, Math.min(MAX_LOCAL_HEALTH, this.value + delta))
+    if (next === this.value) return
+    this.value = next
+    this.onChange(next)
   }
 
   /** `ms` stretched by the current score. */

@@ -140,7 +140,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
   /** Clock of the last tick that fired more than maxTimerLagMs late (a stall). */
   private lastStallAt = Number.NEGATIVE_INFINITY
   /** Lifeguard's local health: how far this agent's own timing is to be trusted. */
-  private readonly health = new LocalHealth()
+  private readonly health: LocalHealth
   private incarnation: number
   private seq = 0
   private running = false
@@ -155,6 +155,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
   constructor(components: MembershipComponents, init: MembershipInit = {}) {
     super()
     this.components = components
+    this.health = new LocalHealth((score) => components.metrics.localHealth(score))
     this.timing = init.timing ?? MEMBER_TIMING_PRESETS.lan
     this.tickMs = init.tickMs ?? Math.max(10, Math.floor(this.timing.heartbeatMs / 4))
     this.maxTimerLagMs = init.maxTimerLagMs ?? this.timing.heartbeatMs

@@ -17,6 +17,8 @@ export interface GossipMetrics {
   members(counts: Readonly<Record<string, number>>): void
   peers(count: number): void
   timerLag(ms: number): void
+  /** Lifeguard's local health score (0 healthy … 7): how far this agent distrusts its own timing. */
+  localHealth(score: number): void
   /** Application bytes of our frames: gossip deltas and heartbeats, and sync streams. */
   bytes(direction: 'in' | 'out', channel: 'delta' | 'heartbeat' | 'sync', n: number): void
 }
@@ -32,6 +34,7 @@ const NOOP: GossipMetrics = {
   members: () => {},
   peers: () => {},
   timerLag: () => {},
+  localHealth: () => {},
   bytes: () => {},
 }
 
@@ -112,6 +115,11 @@ export function createGossipMetrics(registry: Registry | undefined): GossipMetri
     buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers,
   })
+  const health = new Gauge({
+    name: 'grapevine_gossip_local_health',
+    help: "This agent's local health score (0 healthy to 7): late timers, timed-out pings and accusations of itself raise it; its probe timeout is multiplied by score + 1",
+    registers,
+  })
   return {
     rejected: (reason) => rejected.inc({ reason }),
     ignored: (reason) => ignored.inc({ reason }),
@@ -132,6 +140,7 @@ export function createGossipMetrics(registry: Registry | undefined): GossipMetri
     },
     peers: (count) => peers.set(count),
     timerLag: (ms) => lag.observe(Math.max(0, ms) / 1000),
+    localHealth: (score) => health.set(score),
     bytes: (direction, channel, n) => bytes.inc({ direction, channel }, n),
   }
 }

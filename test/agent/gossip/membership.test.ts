@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { pino } from 'pino'
+import { Registry } from 'prom-client'
 import { CatalogStore } from '../../../agent/catalog/store.ts'
 import { type MemberChangeEvent, Membership } from '../../../agent/gossip/membership.ts'
 import { MEMBER_TIMING_PRESETS } from '../../../agent/gossip/membership-state.ts'
@@ -40,6 +41,7 @@ function setup(
     wall?: FakeClock
     ping?: (origin: string) => Promise<boolean>
     probeEveryMs?: number
+    registry?: Registry
   } = {},
 ) {
   const clock = new FakeClock()
@@ -64,7 +66,7 @@ function setup(
         },
       },
       logger: pino({ level: 'silent' }),
-      metrics: createGossipMetrics(undefined),
+      metrics: createGossipMetrics(opts.registry),
       now: opts.wall?.now ?? clock.now,
       monotonic: clock.now,
       timers,
@@ -280,7 +282,10 @@ describe('membership runtime (fake clock and timers)', () => {
 
   it('local health: late ticks stretch the probe timeout, answered pings bring it back', async () => {
     let answer = false
-    const { membership, timers, pingTimeouts, beat, settle } = setup({ ping: async () => answer })
+    const registry = new Registry()
+    const score = async () =>
+      (await registry.getSingleMetric('grapevine_gossip_local_health')?.get())?.values[0]?.value ?? 0
+    const { membership, timers, pingTimeouts, beat, settle } = setup({ ping: async () => answer, registry })
     await membership.start()
     beat(X)
     timers.advance(T.suspectAfterMs + 10)
@@ -293,6 +298,7 @@ describe('membership runtime (fake clock and timers)', () => {
     }
     const stretched = pingTimeouts.at(-1) as number
     assert.ok(stretched >= 3 * base, `probe timeout ${stretched} ms after late ticks, ${base} ms before`)
+    assert.ok((await score()) >= 2, 'the metric shows the score')
     answer = true
     beat(X)
     for (let i = 0; i < 16; i++) {
@@ -300,6 +306,7 @@ describe('membership runtime (fake clock and timers)', () => {
       await settle()
     }
     assert.equal(pingTimeouts.at(-1), base, 'healthy again')
+    assert.equal(await score(), 0)
     await membership.stop()
   })
 
