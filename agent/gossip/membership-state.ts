@@ -99,8 +99,10 @@ export type MemberInput =
   /**
    * The clock moved on. `members`: the fleet as this observer knows it (itself included, left
    * ones not), which bounds the confirmations a suspicion can expect; default: enough for all.
+   * `every`: the beat period this observer itself uses now (ms), the best guess for a member it
+   * has not heard a heartbeat from yet, since every node derives its period from the fleet's size.
    */
-  | { readonly type: 'tick'; readonly members?: number }
+  | { readonly type: 'tick'; readonly members?: number; readonly every?: number }
   /** This observer's own timers fired `stalledMs` late: that time is not the peer's silence. */
   | { readonly type: 'rebase'; readonly stalledMs: number }
 
@@ -123,19 +125,26 @@ export function newMember(now: number, left = false): Member {
   }
 }
 
-/** How much longer than the configured period this member beats (≥ 1). */
-function stretch(m: Member, timing: MemberTiming): number {
-  return m.every === undefined ? 1 : Math.max(1, m.every / timing.heartbeatMs)
+/**
+ * How much longer than the configured period this member beats (≥ 1): its announced period; a
+ * member heard beating without announcing one beats at the configured period; and one not heard
+ * beating yet (seq 0) is judged by `guess`, the observer's own period. Without the guess, an
+ * observer that has just (re)started and learned a big fleet from sync would judge every member
+ * by the unstretched period and find them all silent long before their first beat reaches it.
+ */
+function stretch(m: Member, timing: MemberTiming, guess?: number): number {
+  const every = m.every ?? (m.seq === 0 ? guess : undefined)
+  return every === undefined ? 1 : Math.max(1, every / timing.heartbeatMs)
 }
 
-/** Silence after which `m` is suspect, on its own beat period. */
-export function suspectAfterFor(m: Member, timing: MemberTiming): number {
-  return timing.suspectAfterMs * stretch(m, timing)
+/** Silence after which `m` is suspect, on its own beat period (or `guess` while unknown). */
+export function suspectAfterFor(m: Member, timing: MemberTiming, guess?: number): number {
+  return timing.suspectAfterMs * stretch(m, timing, guess)
 }
 
 /** Silence after which a suspect `m` is unreachable without a confirmed ping. */
-export function unreachableAfterFor(m: Member, timing: MemberTiming): number {
-  return timing.unreachableAfterMs * stretch(m, timing)
+export function unreachableAfterFor(m: Member, timing: MemberTiming, guess?: number): number {
+  return timing.unreachableAfterMs * stretch(m, timing, guess)
 }
 
 /** Confirmations a suspicion can expect at most: K in the timeout's formula. */
@@ -254,23 +263,29 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
       return { ...enter(m, 'alive', now), lastHeard, linkLost: false, accusers: [], pingFailed: false }
     }
     case 'tick':
-      return tick(m, now, timing, input.members)
+      return tick(m, now, timing, input.members, input.every)
   }
 }
 
-function tick(m: Member, now: number, timing: MemberTiming, members = Number.POSITIVE_INFINITY): Member {
+function tick(
+  m: Member,
+  now: number,
+  timing: MemberTiming,
+  members = Number.POSITIVE_INFINITY,
+  guess?: number,
+): Member {
   const silence = now - m.lastHeard
   switch (m.state) {
     case 'alive':
       if (
-        silence > suspectAfterFor(m, timing) ||
+        silence > suspectAfterFor(m, timing, guess) ||
         ((m.linkLost || isAccused(m)) && silence > timing.evidenceAfterMs)
       ) {
         return enter(m, 'suspect', now)
       }
       return m
     case 'suspect': {
-      if (silence > unreachableAfterFor(m, timing)) return enter(m, 'unreachable', now)
+      if (silence > unreachableAfterFor(m, timing, guess)) return enter(m, 'unreachable', now)
       // Our own failed ping starts the verdict: others' words alone only make us look (a member
       // cannot make a node we can reach look dead to us); each accuser then shortens the wait.
       if (!m.pingFailed) return m

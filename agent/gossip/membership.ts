@@ -295,7 +295,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private tickInput(): MemberInput {
     let members = 1
     for (const m of this.table.values()) if (m.state !== 'left') members++
-    return { type: 'tick', members }
+    return { type: 'tick', members, every: this.beatPeriod() }
   }
 
   /** The next member of the shuffled round that is believed alive and was not heard just now. */
@@ -444,11 +444,18 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.components.metrics.accusation()
     // Our own accusation relayed back is not a second opinion.
     if (message.from === this.self) return
+    const before = this.table.get(frame.origin)
     this.apply(frame.origin, { type: 'accused', incarnation: frame.incarnation, from: message.from })
     // Check at once rather than at the next tick: the accused may be dead.
     this.apply(frame.origin, this.tickInput())
     const m = this.table.get(frame.origin)
     if (m !== undefined && needsProbe(m)) this.probe(frame.origin, 'suspect')
+    else if (m?.state === 'alive' && before !== undefined && frame.incarnation < before.incarnation)
+      // The accuser knew an older life of the node (a restart it has not heard yet): no
+      // confirmation, but worth one routine ping of our own, or a death right after a restart
+      // would wait for silence alone. A failed ping makes it our suspect, and our own accusation
+      // then carries the incarnation we know.
+      this.probe(frame.origin, 'routine')
   }
 
   /** Someone could not reach this agent: beat now, so every observer hears it is alive. */

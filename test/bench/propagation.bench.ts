@@ -32,11 +32,13 @@ async function grapevine(n: number): Promise<number[]> {
       const service = `probe-${n}-${t}`
       const origin = Math.floor(random() * n)
       const seen = new Set<number>()
+      const arrivals: Array<[number, number]> = []
       let last = 0
       const done = new Promise<void>((resolve) => {
         const off = cluster.onEvent((e) => {
           if (e.type !== 'registered' || e.data.service !== service || seen.has(e.agent)) return
           seen.add(e.agent)
+          arrivals.push([e.agent, Math.round(e.at - t0)])
           last = e.at
           if (seen.size === n) {
             off()
@@ -65,6 +67,17 @@ async function grapevine(n: number): Promise<number[]> {
         continue
       }
       times.push(last - t0)
+      // Who was last, and when: a slow trial is one or two late agents, or the whole fleet.
+      emit({
+        figure: 'trial_detail',
+        system: 'grapevine',
+        n,
+        trial: t,
+        origin,
+        ms: Math.round(last - t0),
+        half_ms: arrivals[Math.floor(arrivals.length / 2)]?.[1],
+        last: arrivals.slice(-3),
+      })
       await new Promise((r) => setTimeout(r, 50))
     }
     return times

@@ -323,6 +323,21 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
+  it('an accusation of an older life (the accuser missed a restart) is no confirmation, but gets our own ping at once', async () => {
+    const { membership, pubsub, pings, beat, settle } = setup()
+    await membership.start()
+    beat(X, 5) // X restarted: we know incarnation 5
+    await settle()
+    const before = pings.filter((p) => p === X).length
+    pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 4 }))
+    await settle()
+    assert.equal(pings.filter((p) => p === X).length, before + 1, 'pinged X once, at once')
+    assert.equal(membership.get(X)?.state, 'suspect', 'our own failed ping made it our suspect')
+    // A current-life accusation from the same accuser later counts as usual; an answered ping
+    // would have kept X alive (the test's pings fail).
+    await membership.stop()
+  })
+
   it('accused itself, an agent refutes with an immediate heartbeat (at most one per tick)', async () => {
     const { membership, pubsub } = setup()
     await membership.start()
