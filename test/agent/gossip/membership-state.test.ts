@@ -37,14 +37,14 @@ describe('membership state machine: transitions (table)', () => {
         want: 'suspect',
       },
       {
-        name: 'period not heard yet: judged on the observer\'s own period (25 s beats: alive at 74 s)',
+        name: "period not heard yet: judged on the observer's own period (25 s beats: alive at 74 s)",
         from: at('alive'),
         input: { type: 'tick', every: 25 * T.heartbeatMs },
         now: T0 + 25 * T.suspectAfterMs,
         want: 'alive',
       },
       {
-        name: 'period not heard yet: suspect after suspectAfter stretched by the observer\'s period',
+        name: "period not heard yet: suspect after suspectAfter stretched by the observer's period",
         from: at('alive'),
         input: { type: 'tick', every: 25 * T.heartbeatMs },
         now: T0 + 25 * T.suspectAfterMs + 1,
@@ -58,7 +58,7 @@ describe('membership state machine: transitions (table)', () => {
         want: 'suspect',
       },
       {
-        name: 'an announced period wins over the observer\'s guess',
+        name: "an announced period wins over the observer's guess",
         from: at('alive', { every: T.heartbeatMs }),
         input: { type: 'tick', every: 25 * T.heartbeatMs },
         now: T0 + T.suspectAfterMs + 1,
