@@ -37,7 +37,7 @@ describe('membership state machine: transitions (table)', () => {
         want: 'suspect',
       },
       {
-        name: "period not heard yet: judged on the observer's own period (25 s beats: alive at 74 s)",
+        name: "period not heard yet: judged on the observer's own period (25 s beats: still alive after 75 s)",
         from: at('alive'),
         input: { type: 'tick', every: 25 * T.heartbeatMs },
         now: T0 + 25 * T.suspectAfterMs,
