@@ -113,6 +113,9 @@ export interface MembershipInit {
   readonly probeEveryMs?: number
 }
 
+/** Least time between two refuting heartbeats (ms): well inside every observer's per-node rate limit. */
+const REFUTE_SPACING_MS = 1_000
+
 export class Membership extends EventEmitter<MembershipEvents> {
   private readonly components: MembershipComponents
   readonly timing: MemberTiming
@@ -462,7 +465,11 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private refute(accuser: string, incarnation: number): void {
     if (incarnation > this.incarnation) return
     const t = this.clock()
-    if (t - this.lastRefuteAt < this.tickMs) return
+    // One refuting beat reaches everyone; more only spend the budget every observer's heartbeat
+    // rate limit gives us. A node just restarted hears the accusations of its previous life from
+    // up to every member, for seconds: refuting each (4 a second at lan timing) ran its
+    // heartbeats into the limit at N=50, so observers missed the beat that announced its return.
+    if (t - this.lastRefuteAt < Math.max(this.tickMs, REFUTE_SPACING_MS)) return
     this.lastRefuteAt = t
     // Being accused while alive hints that this agent is the slow one (Lifeguard).
     this.health.apply(1)

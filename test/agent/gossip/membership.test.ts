@@ -338,6 +338,26 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
+  it('a storm of accusations (a restart hears its previous life accused) gets at most one refuting beat a second', async () => {
+    const { membership, pubsub, timers } = setup()
+    await membership.start()
+    const beats = () => pubsub.published.filter((p) => p.topic === HEARTBEAT_TOPIC).length
+    const before = beats()
+    for (let i = 0; i < 12; i++) {
+      pubsub.deliver(
+        testOrigin(20 + i),
+        HEARTBEAT_TOPIC,
+        encodeFrame({ v: 1, kind: 'suspect', origin: SELF, incarnation: 6 }),
+      )
+      timers.advance(T.heartbeatMs / 4)
+    }
+    // 3 s: refutes at 0, 1 and 2 s and the regular beat due a period after each: 6. One refute
+    // per accusation would be 12 (each resetting the regular period), 4 a second for as long as
+    // the storm lasts, into the 5/s limit every observer applies to our heartbeats.
+    assert.equal(beats() - before, 6)
+    await membership.stop()
+  })
+
   it('accused itself, an agent refutes with an immediate heartbeat (at most one per tick)', async () => {
     const { membership, pubsub } = setup()
     await membership.start()
