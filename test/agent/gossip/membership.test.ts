@@ -477,7 +477,25 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
-  it('an observer whose own timers ran late does not accuse (Lifeguard)', async () => {
+  it('a lost link with a failed ping is accused even by an observer whose timers ran late', async () => {
+    const { membership, pubsub, timers, beat, settle } = setup()
+    await membership.start()
+    beat(X)
+    membership.linkLost(X)
+    for (let i = 0; i < 8; i++) {
+      timers.stall((3 * T.heartbeatMs) / 4) // every tick late, though never a stall: a loaded host
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
+    const accused = pubsub.published.some((p) => {
+      const f = decodeFrame(p.data)
+      return f.ok && f.value.kind === 'suspect' && f.value.origin === X
+    })
+    assert.equal(accused, true, 'a reset connection is not our slowness')
+    await membership.stop()
+  })
+
+  it('an observer whose own timers ran late does not accuse on unanswered pings alone (Lifeguard)', async () => {
     const { membership, pubsub, timers, pings, beat, settle } = setup({ ping: async (o) => o !== X })
     await membership.start()
     beat(X)
