@@ -8,6 +8,7 @@ import type { CatalogChangeEvent, CatalogStore } from '../catalog/store.ts'
 import type { Pubsub, PubsubMessage, Verdict } from './gossipsub.ts'
 import { LocalHealth } from './local-health.ts'
 import {
+  isAccused,
   MEMBER_TIMING_PRESETS,
   type Member,
   type MemberInput,
@@ -434,12 +435,19 @@ export class Membership extends EventEmitter<MembershipEvents> {
     if (decision.verdict !== 'accept') return
     const frame = decision.frame
     if (frame.kind === 'heartbeat') {
+      const before = this.table.get(message.from)
       this.apply(message.from, {
         type: 'heartbeat',
         incarnation: frame.incarnation,
         seq: frame.seq,
         every: frame.every,
       })
+      // A heartbeat proves the node was alive when it sent it, not now: one sent just before a
+      // kill and delayed in a loaded mesh clears the accusations we heard, and nobody accuses
+      // twice. So a heartbeat that cleared accusations gets our own ping, which a dead node fails.
+      const after = this.table.get(message.from)
+      if (before !== undefined && isAccused(before) && after !== undefined && !isAccused(after))
+        this.probe(message.from, 'routine')
       return
     }
     if (frame.origin === this.self) {
