@@ -27,6 +27,8 @@ export interface ResultLine {
 
 const ORDER = ['crdt', 'propagation', 'failure', 'checks', 'http', 'dns']
 const KNOWN = new Set(['bench', 'figure', 'value', 'unit', 'system', 'n', 'goal', 'met', 'note'])
+/** Lines of one figure shown per benchmark section; the rest stay in the results file. */
+const MAX_LINES_PER_FIGURE = 10
 
 function machine(): string {
   let model = cpus()[0]?.model ?? 'unknown CPU'
@@ -184,11 +186,22 @@ export function renderReport(
     for (const l of own.filter((x) => x.note !== undefined && x.figure === undefined))
       md.push(`${l.note}`, '')
     md.push('| figure | value | context | goal | met |', '|---|---|---|---|---|')
+    // Per-event lines (a false positive, a trial's detail) can number hundreds: the first few
+    // of each figure here, the rest in the results file.
+    const shown = new Map<string, number>()
     for (const l of own.filter((x) => x.figure !== undefined)) {
+      const n = (shown.get(l.figure as string) ?? 0) + 1
+      shown.set(l.figure as string, n)
+      if (n > MAX_LINES_PER_FIGURE) continue
       md.push(
         `| ${l.figure} | ${fmtValue(l.value, l.unit)} | ${context(l)} | ${l.goal ?? ''} | ${l.met === undefined ? '' : l.met ? 'yes' : '**no**'} |`,
       )
     }
+    for (const [figure, n] of shown)
+      if (n > MAX_LINES_PER_FIGURE)
+        md.push(
+          `| ${figure} | … ${n - MAX_LINES_PER_FIGURE} more | in test/bench/results/${bench}.jsonl |  |  |`,
+        )
   }
   return { markdown: `${md.join('\n')}\n`, images }
 }
