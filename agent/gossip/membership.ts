@@ -8,7 +8,6 @@ import type { CatalogChangeEvent, CatalogStore } from '../catalog/store.ts'
 import type { Pubsub, PubsubMessage, Verdict } from './gossipsub.ts'
 import { LocalHealth } from './local-health.ts'
 import {
-  isAccused,
   MEMBER_TIMING_PRESETS,
   type Member,
   type MemberInput,
@@ -435,19 +434,17 @@ export class Membership extends EventEmitter<MembershipEvents> {
     if (decision.verdict !== 'accept') return
     const frame = decision.frame
     if (frame.kind === 'heartbeat') {
-      const before = this.table.get(message.from)
+      // A heartbeat clears the accusations we heard, even one sent just before a kill and
+      // delayed in a loaded mesh. Pinging on every such heartbeat was tried and reverted: a refute
+      // is such a heartbeat too, so every observer pinged the refuter at once, the pings failed
+      // under the load they made, and a live node flapped unreachable forever (a 20-agent fleet
+      // never formed). Telling the two apart needs the accuser's last-heard seq in the accusation.
       this.apply(message.from, {
         type: 'heartbeat',
         incarnation: frame.incarnation,
         seq: frame.seq,
         every: frame.every,
       })
-      // A heartbeat proves the node was alive when it sent it, not now: one sent just before a
-      // kill and delayed in a loaded mesh clears the accusations we heard, and nobody accuses
-      // twice. So a heartbeat that cleared accusations gets our own ping, which a dead node fails.
-      const after = this.table.get(message.from)
-      if (before !== undefined && isAccused(before) && after !== undefined && !isAccused(after))
-        this.probe(message.from, 'routine')
       return
     }
     if (frame.origin === this.self) {
