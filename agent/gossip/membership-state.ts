@@ -263,17 +263,13 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
       return { ...enter(m, 'alive', now), lastHeard, linkLost: false, accusers: [], pingFailed: false }
     }
     case 'tick':
-      return tick(m, now, timing, input.members, input.every)
+      return tick(m, now, timing, input)
   }
 }
 
-function tick(
-  m: Member,
-  now: number,
-  timing: MemberTiming,
-  members = Number.POSITIVE_INFINITY,
-  guess?: number,
-): Member {
+function tick(m: Member, now: number, timing: MemberTiming, input: MemberInput & { type: 'tick' }): Member {
+  const members = input.members ?? Number.POSITIVE_INFINITY
+  const guess = input.every
   const silence = now - m.lastHeard
   switch (m.state) {
     case 'alive':

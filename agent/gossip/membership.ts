@@ -205,11 +205,9 @@ export class Membership extends EventEmitter<MembershipEvents> {
    * This node's beat period now: `heartbeatMs`, stretched in whole periods so that the fleet's
    * members (as this node knows them) send an observer at most `maxHeartbeatRate` beats a second.
    */
-  beatPeriod(): number {
+  beatPeriod(members = this.fleetSize()): number {
     const { heartbeatMs } = this.timing
     if (this.maxHeartbeatRate <= 0) return heartbeatMs
-    let members = 1
-    for (const m of this.table.values()) if (m.state !== 'left') members++
     const needed = (members * 1000) / this.maxHeartbeatRate
     return Math.max(1, Math.ceil(needed / heartbeatMs - 1e-9)) * heartbeatMs
   }
@@ -294,11 +292,17 @@ export class Membership extends EventEmitter<MembershipEvents> {
     }
   }
 
-  /** A tick, with the fleet size (this agent and every member not left) that bounds confirmations. */
-  private tickInput(): MemberInput {
+  /** This agent and every member not left. */
+  private fleetSize(): number {
     let members = 1
     for (const m of this.table.values()) if (m.state !== 'left') members++
-    return { type: 'tick', members, every: this.beatPeriod() }
+    return members
+  }
+
+  /** A tick, with the fleet size that bounds confirmations and our own period (the guess for unheard members). */
+  private tickInput(): MemberInput {
+    const members = this.fleetSize()
+    return { type: 'tick', members, every: this.beatPeriod(members) }
   }
 
   /** The next member of the shuffled round that is believed alive and was not heard just now. */
@@ -434,11 +438,10 @@ export class Membership extends EventEmitter<MembershipEvents> {
     if (decision.verdict !== 'accept') return
     const frame = decision.frame
     if (frame.kind === 'heartbeat') {
-      // A heartbeat clears the accusations we heard, even one sent just before a kill and
-      // delayed in a loaded mesh. Pinging on every such heartbeat was tried and reverted: a refute
-      // is such a heartbeat too, so every observer pinged the refuter at once, the pings failed
-      // under the load they made, and a live node flapped unreachable forever (a 20-agent fleet
-      // never formed). Telling the two apart needs the accuser's last-heard seq in the accusation.
+      // A heartbeat clears the accusations we heard, even one sent just before a kill and delayed
+      // in the mesh. Pinging on every such heartbeat is wrong (a refute is one too: every observer
+      // pinged the refuter at once and it flapped); telling them apart needs the accuser's
+      // last-heard seq in the accusation.
       this.apply(message.from, {
         type: 'heartbeat',
         incarnation: frame.incarnation,
@@ -454,13 +457,12 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.components.metrics.accusation()
     // Our own accusation relayed back is not a second opinion.
     if (message.from === this.self) return
-    const before = this.table.get(frame.origin)
     this.apply(frame.origin, { type: 'accused', incarnation: frame.incarnation, from: message.from })
     // Check at once rather than at the next tick: the accused may be dead.
     this.apply(frame.origin, this.tickInput())
     const m = this.table.get(frame.origin)
     if (m !== undefined && needsProbe(m)) this.probe(frame.origin, 'suspect')
-    else if (m?.state === 'alive' && before !== undefined && frame.incarnation < before.incarnation)
+    else if (m?.state === 'alive' && frame.incarnation < m.incarnation)
       // The accuser knew an older life of the node (a restart it has not heard yet): no
       // confirmation, but worth one routine ping of our own, or a death right after a restart
       // would wait for silence alone. A failed ping makes it our suspect, and our own accusation
