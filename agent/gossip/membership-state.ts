@@ -250,17 +250,22 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
       return { ...enter(m, 'alive', now), lastHeard: now, leftIncarnation: undefined, reaped: false }
     case 'rebase': {
       // Take our own stall out of the silence we measured, and no more: under sustained
-      // overload a dead peer must still end unreachable, just later (Lifeguard).
+      // overload a dead peer must still end unreachable, just later (Lifeguard). Evidence that
+      // does not come from our timing survives the stall: a lost link (the kernel's word),
+      // other observers' accusations, and our own failed ping (the runtime drops a ping result
+      // that overlapped a stall before it gets here). Clearing it too left a killed node alive
+      // for good at N=50, where every kill made the whole fleet's timers fire late: the
+      // accusations, sent once, were gone, and only silence (25 s beats × 3) was left.
       if (m.state === 'left' || m.state === 'unreachable') return m
       const stalled = Math.max(0, input.stalledMs)
       const lastHeard = Math.min(now, m.lastHeard + stalled)
-      if (now - lastHeard > suspectAfterFor(m, timing)) {
+      if (m.state === 'alive') return { ...m, lastHeard }
+      const evidence = m.linkLost || isAccused(m) || m.pingFailed
+      if (evidence || now - lastHeard > suspectAfterFor(m, timing)) {
         // Still a suspect: its suspicion timer did not run while we were stalled either.
-        return m.state === 'suspect'
-          ? { ...m, lastHeard, since: Math.min(now, m.since + stalled) }
-          : { ...m, lastHeard }
+        return { ...m, lastHeard, since: Math.min(now, m.since + stalled) }
       }
-      return { ...enter(m, 'alive', now), lastHeard, linkLost: false, accusers: [], pingFailed: false }
+      return { ...enter(m, 'alive', now), lastHeard }
     }
     case 'tick':
       return tick(m, now, timing, input)

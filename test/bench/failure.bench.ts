@@ -94,6 +94,7 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
           }
         })
       })
+      const victimId = agent.info?.peerId ?? ''
       const t0 = performance.now()
       killedAt = t0
       await agent.kill('SIGKILL')
@@ -125,6 +126,11 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
                 victimState: seen?.state,
                 lastSeenAgoMs: seen?.lastSeenAgoMs,
                 health: inst.instances?.map((x) => x.health),
+                // Its recent log about the victim or its own stalls: why it did not act.
+                log: a.logs
+                  .slice(-500)
+                  .filter((l) => l.includes(victimId) || l.includes('fired late'))
+                  .slice(-12),
               }
             }),
         )

@@ -213,6 +213,27 @@ describe('membership state machine: transitions (table)', () => {
         want: 'suspect',
       },
       {
+        name: 'rebase keeps a suspect another observer accused: their word is not our stall',
+        from: at('suspect', ACCUSED),
+        input: { type: 'rebase', stalledMs: 10 * T.suspectAfterMs },
+        now: T0 + 10 * T.suspectAfterMs,
+        want: 'suspect',
+      },
+      {
+        name: 'rebase keeps a suspect whose link was lost',
+        from: at('suspect', { linkLost: true }),
+        input: { type: 'rebase', stalledMs: 10 * T.suspectAfterMs },
+        now: T0 + 10 * T.suspectAfterMs,
+        want: 'suspect',
+      },
+      {
+        name: 'rebase keeps a suspect our own ping failed for',
+        from: at('suspect', { pingFailed: true }),
+        input: { type: 'rebase', stalledMs: 10 * T.suspectAfterMs },
+        now: T0 + 10 * T.suspectAfterMs,
+        want: 'suspect',
+      },
+      {
         name: 'rebase does not revive the unreachable',
         from: at('unreachable'),
         input: { type: 'rebase', stalledMs: 1 },
@@ -443,6 +464,15 @@ describe('membership state machine: properties', () => {
 })
 
 describe('membership state machine: stalls', () => {
+  it('evidence survives our stall: accused and link lost, a rebase, then the tick still suspects', () => {
+    const now = T0 + 10 * T.suspectAfterMs
+    for (const evidence of [ACCUSED, { linkLost: true }] as const) {
+      const m = transition(at('alive', evidence), { type: 'rebase', stalledMs: now - T0 - 1 }, now, T)
+      assert.equal(m.state, 'alive')
+      assert.equal(transition(m, { type: 'tick' }, now + T.evidenceAfterMs, T).state, 'suspect')
+    }
+  })
+
   it('a dead peer still ends unreachable when our own timers keep firing late (sustained overload)', () => {
     let now = T0
     let m = newMember(now)

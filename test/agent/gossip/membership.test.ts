@@ -40,6 +40,8 @@ function setup(
     pingAnswers?: boolean
     wall?: FakeClock
     ping?: (origin: string) => Promise<boolean>
+    /** Which members this agent has a connection to (routine probes go only to those). */
+    connected?: (origin: string) => boolean
     probeEveryMs?: number
     registry?: Registry
   } = {},
@@ -64,6 +66,7 @@ function setup(
           if (opts.ping !== undefined) return opts.ping(origin)
           return opts.pingAnswers ?? false
         },
+        ...(opts.connected === undefined ? {} : { isConnected: opts.connected }),
       },
       logger: pino({ level: 'silent' }),
       metrics: createGossipMetrics(opts.registry),
@@ -173,6 +176,36 @@ describe('membership runtime (fake clock and timers)', () => {
     // Baselines were reset: real silence after the stall is still detected.
     timers.advance(T.suspectAfterMs + 300)
     assert.equal(membership.get(X)?.state, 'suspect')
+    await membership.stop()
+  })
+
+  it('a stall right after a kill keeps the evidence: an accused member still ends unreachable soon', async () => {
+    const { membership, pubsub, timers, beat, settle } = setup({
+      ping: async (o) => o !== X,
+      connected: (o) => o !== X, // its connection died with it: no routine probe will find it
+    })
+    await membership.start()
+    beat(X, 1, 25_000) // a big fleet's beat period: silence alone would take 75 s
+    for (let i = 0; i < 10; i++) {
+      timers.advance(T.heartbeatMs)
+      beat(Y)
+    }
+    pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
+    await settle()
+    assert.equal(membership.get(X)?.state, 'suspect')
+    // Every kill at N=50 made the whole fleet's timers late: twice, here, before the verdict.
+    for (let i = 0; i < 2; i++) {
+      timers.stall(T.heartbeatMs + 500)
+      timers.advance(1)
+      await settle()
+    }
+    for (let i = 0; i < 10 && membership.get(X)?.state !== 'unreachable'; i++) {
+      timers.advance(T.heartbeatMs)
+      beat(Y)
+      await settle()
+    }
+    assert.equal(membership.get(X)?.state, 'unreachable')
+    assert.equal(membership.get(Y)?.state, 'alive')
     await membership.stop()
   })
 
