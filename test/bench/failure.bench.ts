@@ -144,7 +144,17 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
           missing,
         })
         times.push(TRIAL_TIMEOUT_MS)
-      } else times.push(last - t0)
+      } else {
+        times.push(last - t0)
+        emit({
+          figure: 'trial_ms',
+          value: Math.round(last - t0),
+          unit: 'ms',
+          system: 'grapevine',
+          n,
+          trial: t,
+        })
+      }
       await cluster.restart(victim, 'lan')
       await cluster.watchOne(victim)
       await cluster.waitFormed(120_000)
