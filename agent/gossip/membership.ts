@@ -1,12 +1,18 @@
 import { EventEmitter } from 'node:events'
-import type { Logger } from 'pino'
 import { parseKey } from '../../crdt/keys.ts'
 import type { NodeValue } from '../../crdt/schema.ts'
 import type { MemberState } from '../../crdt/view.ts'
 import { encodeFrame } from '../../crdt/wire.ts'
-import type { CatalogChangeEvent, CatalogStore } from '../catalog/store.ts'
-import type { Pubsub, PubsubMessage, Verdict } from './gossipsub.ts'
+import type { CatalogChangeEvent } from '../catalog/store.ts'
+import type { PubsubMessage, Verdict } from './gossipsub.ts'
 import { LocalHealth } from './local-health.ts'
+import type {
+  MemberChangeEvent,
+  MemberStatus,
+  MembershipComponents,
+  MembershipEvents,
+  MembershipInit,
+} from './membership-config.ts'
 import {
   MEMBER_TIMING_PRESETS,
   type Member,
@@ -16,9 +22,8 @@ import {
   newMember,
   transition,
 } from './membership-state.ts'
-import type { GossipMetrics } from './metrics.ts'
+import { ProbeRound } from './probe-round.ts'
 import { RateLimiter } from './rate-limit.ts'
-import type { Timers } from './timers.ts'
 import { HEARTBEAT_TOPIC } from './topics.ts'
 import { decideHeartbeat } from './validate.ts'
 
@@ -36,82 +41,13 @@ import { decideHeartbeat } from './validate.ts'
  * timeout of membership-state.ts, which is long unless other observers confirm.
  */
 
-export interface MemberStatus {
-  readonly state: MemberState
-  /** ms (this agent's clock) of the last heartbeat or answered ping, if any. */
-  readonly lastSeen: number | undefined
-  readonly incarnation: number
-  /** True when dropped after `reapAfterMs` unreachable (reported as 'left'). */
-  readonly reaped: boolean
-}
-
-export interface MemberChangeEvent {
-  readonly origin: string
-  readonly state: MemberState
-  readonly previous: MemberState | undefined
-  readonly reaped: boolean
-}
-
-export interface MembershipEvents {
-  'member:change': [MemberChangeEvent]
-}
-
-/** The network actions membership needs; the service implements them over libp2p. */
-export interface MembershipProbe {
-  /** Direct ping (dialling if needed); true when answered within the timeout. */
-  ping(origin: string, timeoutMs: number): Promise<boolean>
-  /**
-   * True while this agent has a connection to `origin`. Routine probes go only to connected
-   * members: every member is connected to several others, so each is still probed about once a
-   * period, and nobody pays for dials just to probe. Absent: every member is a candidate.
-   */
-  isConnected?(origin: string): boolean
-}
-
-export interface MembershipComponents {
-  readonly store: CatalogStore
-  readonly pubsub: Pubsub
-  readonly probe: MembershipProbe
-  readonly logger: Logger
-  readonly metrics: GossipMetrics
-  /** Wall clock (ms since the epoch): only for the default incarnation. */
-  readonly now: () => number
-  /**
-   * The clock all liveness timing runs on. Must be monotonic: a wall clock stepped back an hour
-   * would otherwise blind failure detection for an hour. Default: `now`.
-   */
-  readonly monotonic?: () => number
-  readonly timers: Timers
-  /** Uniform in [0, 1): the order of routine probes. Default Math.random. */
-  readonly random?: () => number
-}
-
-export interface MembershipInit {
-  readonly timing?: MemberTiming
-  /** This start's incarnation (must grow across restarts). Default: `now()` at start. */
-  readonly incarnation?: number
-  /** How often the state machine ticks (ms). Default heartbeatMs / 4. */
-  readonly tickMs?: number
-  /** A tick this late (ms) means this process stalled: rebase instead of suspecting. Default heartbeatMs. */
-  readonly maxTimerLagMs?: number
-  /**
-   * Timeout of a probe ping (ms), stretched by this agent's local health score. Default
-   * max(heartbeatMs, 1 s): a busy peer still answers.
-   */
-  readonly pingTimeoutMs?: number
-  /**
-   * Heartbeats per second an observer should have to hear at most: this node's beat period
-   * grows to max(heartbeatMs, members / rate), rounded up to whole heartbeatMs, so the fleet's
-   * heartbeat traffic grows as O(N) instead of O(N²). 0 keeps heartbeatMs at any size. Default 2.
-   */
-  readonly maxHeartbeatRate?: number
-  /**
-   * Every this many ms, ping one member believed alive, taking members in a shuffled round
-   * (SWIM): a dead or cut-off node is found by someone within about a period, whatever the beat
-   * period, at O(1) cost per node. 0 disables. Default heartbeatMs.
-   */
-  readonly probeEveryMs?: number
-}
+export type {
+  MemberChangeEvent,
+  MemberStatus,
+  MembershipComponents,
+  MembershipInit,
+  MembershipProbe,
+} from './membership-config.ts'
 
 /** Least time between two refuting heartbeats (ms): well inside every observer's per-node rate limit. */
 const REFUTE_SPACING_MS = 1_000
@@ -132,9 +68,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private readonly accusedAt = new Map<string, number>()
   private lastRefuteAt = Number.NEGATIVE_INFINITY
   private readonly probeEveryMs: number
-  private readonly random: () => number
-  private probeOrder: string[] = []
-  private probeNext = 0
+  private readonly round: ProbeRound
   private nextProbeAt = 0
   /** Consecutive unanswered pings per member (reset by any proof of life). */
   private readonly failedPings = new Map<string, number>()
@@ -168,7 +102,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.incarnation = init.incarnation ?? 0
     this.maxHeartbeatRate = init.maxHeartbeatRate ?? 2
     this.probeEveryMs = init.probeEveryMs ?? this.timing.heartbeatMs
-    this.random = components.random ?? Math.random
+    this.round = new ProbeRound(components.random ?? Math.random)
     const perSecond = Math.max(5, (3 * 1000) / this.timing.heartbeatMs)
     this.limiter = new RateLimiter({ perSecond, burst: perSecond * 3 })
   }
@@ -305,27 +239,14 @@ export class Membership extends EventEmitter<MembershipEvents> {
     return { type: 'tick', members, every: this.beatPeriod(members) }
   }
 
-  /** The next member of the shuffled round that is believed alive and was not heard just now. */
+  /** The next member of the shuffled round believed alive, connected, and not heard just now. */
   private nextProbeTarget(t: number): string | undefined {
-    for (let tries = 0; tries < 2; tries++) {
-      while (this.probeNext < this.probeOrder.length) {
-        const origin = this.probeOrder[this.probeNext++] as string
-        const m = this.table.get(origin)
-        if (m === undefined || m.state !== 'alive' || this.probing.has(origin)) continue
-        if (t - m.lastHeard < this.probeEveryMs) continue
-        if (this.components.probe.isConnected?.(origin) === false) continue
-        return origin
-      }
-      // A new round: every member once, in a fresh random order (Fisher–Yates).
-      const order = [...this.table.keys()]
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(this.random() * (i + 1))
-        ;[order[i], order[j]] = [order[j] as string, order[i] as string]
-      }
-      this.probeOrder = order
-      this.probeNext = 0
-    }
-    return undefined
+    return this.round.next(this.table.keys(), (origin) => {
+      const m = this.table.get(origin)
+      if (m === undefined || m.state !== 'alive' || this.probing.has(origin)) return false
+      if (t - m.lastHeard < this.probeEveryMs) return false
+      return this.components.probe.isConnected?.(origin) !== false
+    })
   }
 
   private scheduleTick(): void {
