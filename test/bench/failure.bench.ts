@@ -5,7 +5,8 @@
  * separate processes on 127.0.0.1 with default (`lan`) timing; after each trial the victim is
  * restarted on its data dir and the cluster re-forms. Any other node reported
  * unreachable/failed at any time is a false positive. Goal: Grapevine's median at most half
- * of Serf's, and zero false positives.
+ * of Serf's, and zero false positives. GV_BENCH_SIZES, GV_BENCH_TRIALS and GV_BENCH_SEED change the
+ * run; GV_BENCH_SERF=0 skips Serf (a diagnostic run: no goal judged).
  */
 import os from 'node:os'
 import { seededRandom } from '../helpers/prng.ts'
@@ -25,6 +26,11 @@ const TRIALS = Number(process.env.GV_BENCH_TRIALS ?? 20)
 const TRIAL_TIMEOUT_MS = 30_000
 const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 11))
 
+/** The last dozen of an agent's recent log lines that `keep` selects. */
+function recent(logs: readonly string[] | undefined, keep: (line: string) => boolean): string[] {
+  return (logs ?? []).slice(-500).filter(keep).slice(-12)
+}
+
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'failure', ...line })}\n`)
 }
@@ -42,15 +48,25 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
       const node = String(e.data.node ?? '')
       if (e.type.startsWith('member-') && e.data.state === 'unreachable' && node !== victimName) {
         falsePositives++
+        // Why: what the observer logged about the node, and whether the node itself stalled.
+        const observer = cluster.agents[e.agent]
+        const accused = cluster.agents.find((a) => a.name === node)
+        const id = accused?.info?.peerId ?? '?'
         emit({
           figure: 'false_positive',
           value: Math.round(e.at - killedAt),
           unit: 'ms after the kill',
           system: 'grapevine',
           n,
-          observer: cluster.agents[e.agent]?.name,
+          observer: observer?.name,
           node,
           previousVictim: node === previousVictim,
+          ...(falsePositives <= 5
+            ? {
+                observerLog: recent(observer?.logs, (l) => l.includes(id) || l.includes('fired late')),
+                nodeLog: recent(accused?.logs, (l) => l.includes('fired late') || l.includes('refuting')),
+              }
+            : {}),
         })
       }
     })
@@ -59,7 +75,6 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
       const victim = Math.floor(random() * n)
       const agent = cluster.agents[victim]
       if (agent === undefined) throw new Error('no victim')
-      previousVictim = victimName
       victimName = agent.name
       const service = `victim-${n}-${t}`
       // Register on the victim and wait until every agent sees it passing.
@@ -127,10 +142,7 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
                 lastSeenAgoMs: seen?.lastSeenAgoMs,
                 health: inst.instances?.map((x) => x.health),
                 // Its recent log about the victim or its own stalls: why it did not act.
-                log: a.logs
-                  .slice(-500)
-                  .filter((l) => l.includes(victimId) || l.includes('fired late'))
-                  .slice(-12),
+                log: recent(a.logs, (l) => l.includes(victimId) || l.includes('fired late')),
               }
             }),
         )
@@ -158,6 +170,7 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
       await cluster.restart(victim, 'lan')
       await cluster.watchOne(victim)
       await cluster.waitFormed(120_000)
+      previousVictim = victimName
       victimName = ''
     }
     return { times, falsePositives }
@@ -271,6 +284,18 @@ for (const n of SIZES) {
     }
     emit({ figure: 'median_ms', value: Math.round(percentile(s.times, 50)), unit: 'ms', system: 'serf', n })
     emit({ figure: 'p99_ms', value: Math.round(percentile(s.times, 99)), unit: 'ms', system: 'serf', n })
+    continue
+  }
+  if (process.env.GV_BENCH_SERF === '0') {
+    // Diagnosing Grapevine alone: no Serf baseline, so no goal is judged.
+    emit({
+      figure: 'median_ms',
+      value: Math.round(percentile(g.times, 50)),
+      unit: 'ms',
+      system: 'grapevine',
+      n,
+    })
+    emit({ figure: 'false_positives', value: g.falsePositives, unit: 'events', system: 'grapevine', n })
     continue
   }
   const s = await serfPorts.run(
