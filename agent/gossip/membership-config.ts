@@ -30,8 +30,11 @@ export interface MembershipEvents {
 
 /** The network actions membership needs; the service implements them over libp2p. */
 export interface MembershipProbe {
-  /** Direct ping (dialling if needed); true when answered within the timeout. */
-  ping(origin: string, timeoutMs: number): Promise<boolean>
+  /**
+   * Direct ping (dialling if needed): true when answered within the timeout; 'refused' when the
+   * dial was refused (nothing listens at its addresses: its process is gone); false otherwise.
+   */
+  ping(origin: string, timeoutMs: number): Promise<boolean | 'refused'>
   /**
    * True while this agent has a connection to `origin`. Routine probes go only to connected
    * members: every member is connected to several others, so each is still probed about once a

@@ -35,6 +35,10 @@ import type { MemberState } from '../../crdt/view.ts'
  * them). One observer alone — a merely slow one, say — waits the whole `unreachableAfter`, time
  * for the accused to refute or for a later ping to get through; in a real kill every connected
  * peer sees its link drop and accuses, so C reaches K at once and the wait is `evidenceAfter`.
+ * Those are the bounds when a dial of this observer's was refused (nothing listens: the process
+ * is gone). On unanswered pings alone the node may only be busy, and since every observer then
+ * confirms every other the bounds are longer, [unreachableAfter, 3 × unreachableAfter]
+ * (suspicionBounds).
  */
 
 export interface MemberTiming {
@@ -69,6 +73,12 @@ export interface Member {
   readonly accusedIncarnation: number
   /** This observer's own ping failed since it last heard from it: one more confirmation. */
   readonly pingFailed: boolean
+  /**
+   * A dial of ours to it was refused since we last heard from it: nothing listens at its
+   * addresses, so its process is gone. Strong evidence, where an unanswered ping may be a busy
+   * node: it takes the short suspicion timeout (below).
+   */
+  readonly refused: boolean
   /** Its announced beat period (ms); undefined until a heartbeat says. */
   readonly every: number | undefined
   /**
@@ -90,10 +100,12 @@ export type MemberInput =
   /** Observer `from` says it could not reach this incarnation of the node. */
   | { readonly type: 'accused'; readonly incarnation: number; readonly from: string }
   | { readonly type: 'ping-ok' }
-  | { readonly type: 'ping-failed' }
+  /** Our ping of a suspect failed; `refused`: its dial was refused (nothing listens there). */
+  | { readonly type: 'ping-failed'; readonly refused?: boolean }
   /** A routine probe (SWIM's round-robin ping of a member believed alive) went unanswered. */
-  | { readonly type: 'probe-failed' }
-  | { readonly type: 'link-lost' }
+  | { readonly type: 'probe-failed'; readonly refused?: boolean }
+  /** Our connection to it closed and the redial failed (`refused`: the dial was refused). */
+  | { readonly type: 'link-lost'; readonly refused?: boolean }
   | { readonly type: 'record-left' }
   | { readonly type: 'record-alive' }
   /**
@@ -119,6 +131,7 @@ export function newMember(now: number, left = false): Member {
     accusers: [],
     accusedIncarnation: 0,
     pingFailed: false,
+    refused: false,
     every: undefined,
     since: now,
     reaped: false,
@@ -165,14 +178,36 @@ export function confirmationsOf(m: Member): number {
   return isAccused(m) ? m.accusers.length : 0
 }
 
+/** How much longer a suspicion on unanswered pings alone waits than one on a refused dial. */
+export const WEAK_EVIDENCE_FACTOR = 3
+
+/**
+ * The range of the suspicion timeout (ms). Strong evidence (a dial of ours was refused: the
+ * process is gone) takes [evidenceAfter, unreachableAfter]. Unanswered pings alone may be a node
+ * that is only busy — at N = 50 on 2 cores nodes stalled for up to 3.7 s, and with the short range
+ * every observer confirmed every other, so they were called unreachable while alive — and take
+ * [unreachableAfter, 3 × unreachableAfter]: a killed process is still found fast, a silent host
+ * (powered off, cut off) about as fast as Serf finds it.
+ */
+export function suspicionBounds(strong: boolean, timing: MemberTiming): { min: number; max: number } {
+  const min = strong ? timing.evidenceAfterMs : timing.unreachableAfterMs
+  const max = strong ? timing.unreachableAfterMs : WEAK_EVIDENCE_FACTOR * timing.unreachableAfterMs
+  return { min, max: Math.max(min, max) }
+}
+
 /**
  * How long a member stays suspect (ms) given `confirmations` beyond the first observer and
- * `expected` (K) of them: `unreachableAfter` with none, falling as log(C + 1) / log(K + 1) to
- * `evidenceAfter` at K or more. With K = 0 nobody can confirm, so the wait is the longest.
+ * `expected` (K) of them: the range's max with none, falling as log(C + 1) / log(K + 1) to its
+ * min at K or more. With K = 0 nobody can confirm, so the wait is the longest. `strong`: see
+ * suspicionBounds (default: strong).
  */
-export function suspicionTimeout(confirmations: number, expected: number, timing: MemberTiming): number {
-  const min = timing.evidenceAfterMs
-  const max = Math.max(min, timing.unreachableAfterMs)
+export function suspicionTimeout(
+  confirmations: number,
+  expected: number,
+  timing: MemberTiming,
+  strong = true,
+): number {
+  const { min, max } = suspicionBounds(strong, timing)
   if (expected < 1 || confirmations < 1) return max
   const fraction = Math.log(confirmations + 1) / Math.log(expected + 1)
   return Math.max(min, max - (max - min) * fraction)
@@ -190,6 +225,7 @@ function heard(m: Member, now: number): Member {
     linkLost: false,
     accusers: [],
     pingFailed: false,
+    refused: false,
     reaped: false,
   }
 }
@@ -223,19 +259,24 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
     }
     case 'ping-ok':
       return m.state === 'left' ? m : heard(m, now)
-    case 'ping-failed':
+    case 'ping-failed': {
       // Our own failed ping is one observer's word: alone it can fail because either side is
       // briefly overloaded, so it only starts (or shortens) the suspicion timer, which the next
       // tick judges.
-      if (m.state !== 'suspect' || m.pingFailed) return m
-      return { ...m, pingFailed: true }
+      if (m.state !== 'suspect') return m
+      const refused = m.refused || input.refused === true
+      if (m.pingFailed && refused === m.refused) return m
+      return { ...m, pingFailed: true, refused }
+    }
     case 'probe-failed':
       // Unanswered, but alone that proves nothing (either side may be busy): suspect it, which
       // makes this observer ping it every tick and tell the others, who check for themselves.
-      if (m.state === 'alive') return { ...enter(m, 'suspect', now), pingFailed: true }
-      return transition(m, { type: 'ping-failed' }, now, timing)
+      if (m.state === 'alive') {
+        return { ...enter(m, 'suspect', now), pingFailed: true, refused: m.refused || input.refused === true }
+      }
+      return transition(m, { type: 'ping-failed', refused: input.refused === true }, now, timing)
     case 'link-lost':
-      return m.state === 'left' ? m : { ...m, linkLost: true }
+      return m.state === 'left' ? m : { ...m, linkLost: true, refused: m.refused || input.refused === true }
     case 'record-left':
       return {
         ...enter(m, 'left', now),
@@ -243,6 +284,7 @@ export function transition(m: Member, input: MemberInput, now: number, timing: M
         linkLost: false,
         accusers: [],
         pingFailed: false,
+        refused: false,
         reaped: false,
       }
     case 'record-alive':
@@ -290,7 +332,7 @@ function tick(m: Member, now: number, timing: MemberTiming, input: MemberInput &
       // Our own failed ping starts the verdict: others' words alone only make us look (a member
       // cannot make a node we can reach look dead to us); each accuser then shortens the wait.
       if (!m.pingFailed) return m
-      const timeout = suspicionTimeout(confirmationsOf(m), expectedConfirmations(members), timing)
+      const timeout = suspicionTimeout(confirmationsOf(m), expectedConfirmations(members), timing, m.refused)
       return now - m.since >= timeout ? enter(m, 'unreachable', now) : m
     }
     case 'unreachable':

@@ -170,9 +170,12 @@ export class Membership extends EventEmitter<MembershipEvents> {
     }
   }
 
-  /** The connection to `origin` closed and a redial failed: strong evidence, acted on at the next tick. */
-  linkLost(origin: string): void {
-    this.apply(origin, { type: 'link-lost' })
+  /**
+   * The connection to `origin` closed and a redial failed (`refused`: the dial was refused, so
+   * its process is gone): evidence, acted on at the next tick.
+   */
+  linkLost(origin: string, refused = false): void {
+    this.apply(origin, { type: 'link-lost', refused })
   }
 
   /** Proof of life outside heartbeats (a direct exchange with the node itself). */
@@ -270,13 +273,15 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const { probe, logger } = this.components
     const startedAt = this.clock()
     const timeoutMs = this.health.scale(this.pingTimeoutMs)
-    const settle = (answered: boolean): void => {
+    const settle = (result: boolean | 'refused'): void => {
       if (!this.running) return
+      const answered = result === true
+      const refused = result === 'refused'
       // Our own stall since the ping began (seen by a late tick, or the tick overdue right now)
       // explains a missed answer; a merely slow dial does not.
       const t = this.clock()
       const stalled = this.lastStallAt >= startedAt || t - this.expectedTickAt > this.maxTimerLagMs
-      if (!answered && stalled) {
+      if (!answered && !refused && stalled) {
         logger.debug({ origin, tookMs: t - startedAt }, 'probe outlived a stall of this process: ignored')
         return
       }
@@ -291,18 +296,18 @@ export class Membership extends EventEmitter<MembershipEvents> {
       if (t - startedAt >= timeoutMs) this.health.apply(1)
       const failed = (this.failedPings.get(origin) ?? 0) + 1
       this.failedPings.set(origin, failed)
-      this.apply(origin, { type: why === 'routine' ? 'probe-failed' : 'ping-failed' })
+      this.apply(origin, { type: why === 'routine' ? 'probe-failed' : 'ping-failed', refused })
       // Our failed ping may be the confirmation that ends the suspicion: judge it now.
       this.apply(origin, this.tickInput())
       const m = this.table.get(origin)
       if (m === undefined || (m.state !== 'suspect' && m.state !== 'unreachable')) return
-      // Accuse on evidence that survives a busy moment: a lost link (the kernel reset the
-      // connection and the redial failed: our slowness cannot cause that), or a second unanswered
+      // Accuse on evidence that survives a busy moment: a lost link or a refused dial (the kernel
+      // reset the connection, or nothing listens: our slowness cannot cause that), or a second unanswered
       // ping in a row while this process kept time (Lifeguard: the slow observer must not be the
       // one who raises the alarm on timeouts). On a loaded host nearly every agent runs late at
       // times; with the lost link also gated, a kill at N=50 found too few accusers.
       const recentlySlow = this.clock() - this.lastLagAt < 2 * this.pingTimeoutMs
-      if (m.linkLost || (failed >= 2 && !recentlySlow)) void this.accuse(origin, m.incarnation)
+      if (m.linkLost || m.refused || (failed >= 2 && !recentlySlow)) void this.accuse(origin, m.incarnation)
     }
     probe
       .ping(origin, timeoutMs)

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { nodeKey } from '../../crdt/keys.ts'
@@ -337,7 +338,7 @@ export class GossipService extends EventEmitter<GossipEvents> {
     node
       .dial(peer, { signal: AbortSignal.timeout(parts.membership.timing.heartbeatMs) })
       .then(() => parts.membership.heardFrom(origin))
-      .catch(() => parts.membership.linkLost(origin))
+      .catch((err: unknown) => parts.membership.linkLost(origin, isRefused(err)))
   }
 
   private syncInBackground(peer: PeerId): void {
@@ -389,14 +390,53 @@ export class GossipService extends EventEmitter<GossipEvents> {
     }
   }
 
-  private async ping(origin: string, timeoutMs: number): Promise<boolean> {
+  /**
+   * Ping `origin`. Not connected, it is dialled at the addresses its node record announces
+   * (the peer store may not have them: it learns addresses from connections), so that a dead
+   * member's dial is refused rather than failing for want of an address.
+   */
+  private async ping(origin: string, timeoutMs: number): Promise<boolean | 'refused'> {
     const node = this.libp2p
     if (node === undefined) return false
+    const signal = AbortSignal.timeout(timeoutMs)
     try {
-      await node.services.ping.ping(peerIdFromString(origin), { signal: AbortSignal.timeout(timeoutMs) })
+      const peer = peerIdFromString(origin)
+      if (node.getConnections(peer).length === 0) {
+        const addrs = this.recordAddrs(origin)
+        if (addrs.length > 0) await node.dial(addrs, { signal })
+      }
+      await node.services.ping.ping(peer, { signal })
       return true
-    } catch {
-      return false
+    } catch (err) {
+      return isRefused(err) ? 'refused' : false
     }
   }
+
+  /** The multiaddrs `origin`'s node record announces for itself. */
+  private recordAddrs(origin: string): Multiaddr[] {
+    const value = this.components.store.get(nodeKey(origin))?.value as NodeValue | null | undefined
+    if (value === null || value === undefined || value.status !== 'alive') return []
+    const out: Multiaddr[] = []
+    for (const a of value.multiaddrs) {
+      if (!a.includes(`/p2p/${origin}`)) continue
+      try {
+        out.push(multiaddr(a))
+      } catch {
+        // a malformed address in a record: skip it
+      }
+    }
+    return out
+  }
+}
+
+/**
+ * True when a dial failed because every address refused the connection (ECONNREFUSED): nothing
+ * listens there, so the process is gone. A timeout, a reset handshake or a missing address is not.
+ */
+export function isRefused(err: unknown): boolean {
+  const e = err as { code?: unknown; errors?: unknown; cause?: unknown } | null | undefined
+  if (e === null || e === undefined || typeof e !== 'object') return false
+  if (e.code === 'ECONNREFUSED') return true
+  if (Array.isArray(e.errors) && e.errors.length > 0) return e.errors.every(isRefused)
+  return e.cause !== undefined && e.cause !== e && isRefused(e.cause)
 }

@@ -8,6 +8,7 @@ import {
   type MemberInput,
   type MemberTiming,
   newMember,
+  suspicionBounds,
   suspicionTimeout,
   transition,
 } from '../../../agent/gossip/membership-state.ts'
@@ -16,14 +17,19 @@ import {
  * Lifeguard's dynamic suspicion timeout in the pure machine: a suspect becomes unreachable after
  * max(min, max − (max − min)·log(C + 1)/log(K + 1)) as a suspect once this observer's own ping
  * failed, C the confirmations beyond this first observer (distinct accusers of its current
- * incarnation), K = min(3, members − 2); min = evidenceAfter, max = unreachableAfter.
+ * incarnation), K = min(3, members − 2). With a refused dial (strong evidence) min = evidenceAfter
+ * and max = unreachableAfter; on unanswered pings alone (weak) min = unreachableAfter and
+ * max = 3 × unreachableAfter. Every case runs with both.
  */
 
 const T0 = 1_000_000
 const INC = 4
 
-/** A member this observer heard at T0 (incarnation INC), made suspect at T0 + 1 with a slow beat. */
-function suspect(timing: MemberTiming): Member {
+/**
+ * A member this observer heard at T0 (incarnation INC), made suspect at T0 + 1 with a slow beat
+ * by a routine probe that failed (`refused`: its dial was refused).
+ */
+function suspect(timing: MemberTiming, refused: boolean): Member {
   let m = newMember(T0)
   // A slow announced beat keeps the silence path (unreachableAfter × stretch) out of the way.
   m = transition(
@@ -32,7 +38,7 @@ function suspect(timing: MemberTiming): Member {
     T0,
     timing,
   )
-  m = transition(m, { type: 'probe-failed' }, T0 + 1, timing)
+  m = transition(m, { type: 'probe-failed', refused }, T0 + 1, timing)
   assert.equal(m.state, 'suspect')
   return m
 }
@@ -68,12 +74,17 @@ function accusedSuspect(timing: MemberTiming, from: string): Member {
   return m
 }
 
-for (const [preset, t] of Object.entries(MEMBER_TIMING_PRESETS)) {
-  const min = t.evidenceAfterMs
-  const max = t.unreachableAfterMs
-  const S = T0 + 1 // when `suspect(t)` became suspect
+for (const [[preset, t], strong] of Object.entries(MEMBER_TIMING_PRESETS).flatMap((p) =>
+  [true, false].map((strong) => [p, strong] as const),
+)) {
+  const { min, max } = suspicionBounds(strong, t)
+  const evidence = strong ? 'refused dial' : 'unanswered pings'
+  const S = T0 + 1 // when `suspect(t, strong)` became suspect
+  const suspectNow = () => suspect(t, strong)
+  const timeoutOf = (confirmations: number, expected: number) =>
+    suspicionTimeout(confirmations, expected, t, strong)
 
-  describe(`suspicion timeout (${preset}: min ${min} ms, max ${max} ms)`, () => {
+  describe(`suspicion timeout (${preset}, ${evidence}: min ${min} ms, max ${max} ms)`, () => {
     const cases: Array<{
       name: string
       inputs: MemberInput[]
@@ -127,7 +138,7 @@ for (const [preset, t] of Object.entries(MEMBER_TIMING_PRESETS)) {
         name: 'the same accuser three times counts once: at the one-confirmation timeout',
         inputs: [accuse('a'), accuse('a'), accuse('a')],
         members: 20,
-        after: Math.ceil(suspicionTimeout(1, 3, t)),
+        after: Math.ceil(timeoutOf(1, 3)),
         want: 'unreachable',
       },
       {
@@ -175,27 +186,33 @@ for (const [preset, t] of Object.entries(MEMBER_TIMING_PRESETS)) {
     ]
     for (const c of cases) {
       it(c.name, () => {
-        assert.equal(stateAt(suspect(t), c.inputs, S, S + c.after, c.members, t), c.want)
+        assert.equal(stateAt(suspectNow(), c.inputs, S, S + c.after, c.members, t), c.want)
       })
     }
+
+    it('a refused dial (the redial after a lost link) makes any suspicion strong', () => {
+      const strongMin = t.evidenceAfterMs
+      const inputs = [{ type: 'link-lost', refused: true } as const, accuse('a'), accuse('b'), accuse('c')]
+      assert.equal(stateAt(suspectNow(), inputs, S, S + strongMin, 20, t), 'unreachable')
+      if (!strong) {
+        const unrefused = [{ type: 'link-lost' } as const, accuse('a'), accuse('b'), accuse('c')]
+        assert.equal(stateAt(suspectNow(), unrefused, S, S + strongMin, 20, t), 'suspect', 'control')
+      }
+    })
 
     it('accusers without our own failed ping never confirm: only silence does', () => {
       const m = accusedSuspect(t, 'a')
       const inputs = [accuse('b'), accuse('c'), accuse('d')]
       assert.equal(stateAt(m, inputs, m.since, m.since + 10 * max, 20, t), 'suspect')
-      const confirmed = [...inputs, { type: 'ping-failed' } as const]
+      const confirmed = [...inputs, { type: 'ping-failed', refused: strong } as const]
       assert.equal(stateAt(m, confirmed, m.since, m.since + min, 20, t), 'unreachable')
     })
 
     it('a stall of this observer does not run the suspicion timer', () => {
-      let m = newMember(T0)
-      m = transition(m, { type: 'heartbeat', incarnation: INC, seq: 1 }, T0, t)
-      m = transition(m, { type: 'probe-failed' }, S, t)
-      // Past the max as a suspect, but part of that was our own stall, which left it still
-      // silent past suspectAfter (so still a suspect).
-      const now = T0 + max + 200
-      const silenceAfter = (t.suspectAfterMs + max) / 2
-      const stalled = transition(m, { type: 'rebase', stalledMs: now - T0 - silenceAfter }, now, t)
+      const m = suspectNow()
+      // Past the max as a suspect, but a second of that was our own stall.
+      const now = S + max + 200
+      const stalled = transition(m, { type: 'rebase', stalledMs: 1_000 }, now, t)
       assert.equal(stalled.state, 'suspect')
       assert.equal(transition(m, { type: 'tick', members: 20 }, now, t).state, 'unreachable', 'control')
       assert.equal(transition(stalled, { type: 'tick', members: 20 }, now, t).state, 'suspect')
@@ -206,19 +223,19 @@ for (const [preset, t] of Object.entries(MEMBER_TIMING_PRESETS)) {
     })
   })
 
-  describe(`suspicion timeout (${preset}): properties`, () => {
+  describe(`suspicion timeout (${preset}, ${evidence}): properties`, () => {
     it('shrinks logarithmically: one confirmation of three expected is half-way (log 2 / log 4)', () => {
       const close = (a: number, b: number) => Math.abs(a - b) < 1e-9
-      assert.ok(close(suspicionTimeout(1, 3, t), (max + min) / 2))
-      assert.ok(close(suspicionTimeout(2, 3, t), max - ((max - min) * Math.log(3)) / Math.log(4)))
-      assert.ok(close(suspicionTimeout(1, 1, t), min))
-      assert.equal(suspicionTimeout(5, 0, t), max, 'K = 0: nobody can confirm')
+      assert.ok(close(timeoutOf(1, 3), (max + min) / 2))
+      assert.ok(close(timeoutOf(2, 3), max - ((max - min) * Math.log(3)) / Math.log(4)))
+      assert.ok(close(timeoutOf(1, 1), min))
+      assert.equal(timeoutOf(5, 0), max, 'K = 0: nobody can confirm')
     })
 
     it('starts at the max with no confirmation and ends at the min with K or more', () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 10 }), (k, extra) => {
-          return suspicionTimeout(0, k, t) === max && suspicionTimeout(k + extra, k, t) === min
+          return timeoutOf(0, k) === max && timeoutOf(k + extra, k) === min
         }),
       )
     })
@@ -227,8 +244,8 @@ for (const [preset, t] of Object.entries(MEMBER_TIMING_PRESETS)) {
       fc.assert(
         fc.property(fc.nat(20), fc.nat(20), fc.nat(6), (a, b, k) => {
           const [few, many] = a <= b ? [a, b] : [b, a]
-          const shorter = suspicionTimeout(many, k, t)
-          return shorter <= suspicionTimeout(few, k, t) && shorter >= min && shorter <= max
+          const shorter = timeoutOf(many, k)
+          return shorter <= timeoutOf(few, k) && shorter >= min && shorter <= max
         }),
       )
     })
@@ -245,10 +262,10 @@ for (const [preset, t] of Object.entries(MEMBER_TIMING_PRESETS)) {
           (accs, members) => {
             const inputs = accs.map((a) => accuse(a.from, a.incarnation))
             const distinct = new Set(accs.filter((a) => a.incarnation === INC).map((a) => a.from)).size
-            const timeout = Math.ceil(suspicionTimeout(distinct, expectedConfirmations(members), t))
+            const timeout = Math.ceil(timeoutOf(distinct, expectedConfirmations(members)))
             return (
-              stateAt(suspect(t), inputs, S, S + timeout - 1, members, t) === 'suspect' &&
-              stateAt(suspect(t), inputs, S, S + timeout, members, t) === 'unreachable'
+              stateAt(suspectNow(), inputs, S, S + timeout - 1, members, t) === 'suspect' &&
+              stateAt(suspectNow(), inputs, S, S + timeout, members, t) === 'unreachable'
             )
           },
         ),
@@ -261,7 +278,7 @@ for (const [preset, t] of Object.entries(MEMBER_TIMING_PRESETS)) {
           fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 6 }),
           fc.integer({ min: 0, max: max - 1 }),
           (froms, at) => {
-            let m = suspect(t)
+            let m = suspectNow()
             for (const from of froms) m = transition(m, accuse(from), S, t)
             m = transition(m, { type: 'tick', members: 20 }, S + at, t)
             if (m.state !== 'suspect') return true // already confirmed before `at`: nothing to refute

@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { CatalogStore } from '../../../agent/catalog/store.ts'
 import { type MemberChangeEvent, Membership } from '../../../agent/gossip/membership.ts'
-import { MEMBER_TIMING_PRESETS } from '../../../agent/gossip/membership-state.ts'
+import { MEMBER_TIMING_PRESETS, suspicionBounds } from '../../../agent/gossip/membership-state.ts'
 import { createGossipMetrics } from '../../../agent/gossip/metrics.ts'
 import { HEARTBEAT_TOPIC } from '../../../agent/gossip/topics.ts'
 import { nodeKey } from '../../../crdt/keys.ts'
@@ -39,7 +39,7 @@ function setup(
   opts: {
     pingAnswers?: boolean
     wall?: FakeClock
-    ping?: (origin: string) => Promise<boolean>
+    ping?: (origin: string) => Promise<boolean | 'refused'>
     /** Which members this agent has a connection to (routine probes go only to those). */
     connected?: (origin: string) => boolean
     probeEveryMs?: number
@@ -268,8 +268,8 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
-  it('an accusation makes this observer ping the accused at once; its own failed ping confirms', async () => {
-    const { membership, pubsub, timers, pings, beat, settle } = setup()
+  it('an accusation makes this observer ping the accused at once; its own refused dial confirms', async () => {
+    const { membership, pubsub, timers, pings, beat, settle } = setup({ ping: async () => 'refused' })
     await membership.start()
     beat(X)
     beat(Y) // a fleet of three: Y's word and ours are all the confirmation there can be (K = 1)
@@ -286,8 +286,30 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
+  it('an accused member that only does not answer (busy, not gone) gets the longer suspicion', async () => {
+    const { membership, pubsub, clock, timers, beat, settle } = setup({ ping: async () => false })
+    await membership.start()
+    beat(X, 1, 100 * T.heartbeatMs) // a slow beat keeps silence out of it
+    beat(Y)
+    timers.advance(T.evidenceAfterMs + 10)
+    pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
+    const suspectedAt = clock.now()
+    await settle()
+    timers.advance(T.evidenceAfterMs + T.heartbeatMs / 4)
+    await settle()
+    assert.equal(membership.get(X)?.state, 'suspect', 'no refused dial: it may only be busy')
+    while (membership.get(X)?.state === 'suspect' && clock.now() - suspectedAt < 4 * T.unreachableAfterMs) {
+      timers.advance(T.heartbeatMs / 4)
+      await settle()
+    }
+    assert.equal(membership.get(X)?.state, 'unreachable')
+    const waited = clock.now() - suspectedAt
+    assert.ok(waited >= T.unreachableAfterMs, `unreachable ${waited} ms after suspect`)
+    await membership.stop()
+  })
+
   it('a kill seen by many: three accusers and our own failed ping confirm after evidenceAfter, one accuser repeating does not', async () => {
-    const { membership, pubsub, clock, timers, beat, settle } = setup()
+    const { membership, pubsub, clock, timers, beat, settle } = setup({ ping: async () => 'refused' })
     await membership.start()
     const [A, B, C, D] = [testOrigin(4), testOrigin(5), testOrigin(6), testOrigin(7)]
     for (const o of [X, Y, A, B, C, D]) beat(o)
@@ -475,7 +497,8 @@ describe('membership runtime (fake clock and timers)', () => {
     await settle()
     assert.ok(accused(), 'the second unanswered ping in a row: the prober accused X')
     pubsub.deliver(Y, HEARTBEAT_TOPIC, encodeFrame({ v: 1, kind: 'suspect', origin: X, incarnation: 1 }))
-    for (let i = 0; i < 8; i++) {
+    // Unanswered, never refused: the longer suspicion (it may only be busy), then confirmed.
+    for (let i = 0; i < (4 * T.unreachableAfterMs) / (T.heartbeatMs / 4); i++) {
       timers.advance(T.heartbeatMs / 4)
       await settle()
     }
@@ -484,31 +507,36 @@ describe('membership runtime (fake clock and timers)', () => {
     await membership.stop()
   })
 
-  it('its own pings failing again and again confirm a suspect after unreachableAfter as one, with no accusation heard', async () => {
-    const { membership, clock, timers, beat, settle, events } = setup({ ping: async (o) => o !== X })
-    await membership.start()
-    beat(X, 1, 10 * T.heartbeatMs) // a slow beat: silence alone would take 10 × unreachableAfter
-    while (membership.get(X)?.state !== 'suspect') {
-      timers.advance(T.heartbeatMs / 4)
-      await settle()
-    }
-    const suspectedAt = clock.now()
-    while (membership.get(X)?.state === 'suspect') {
-      timers.advance(T.heartbeatMs / 4)
-      await settle()
-    }
-    assert.equal(membership.get(X)?.state, 'unreachable')
-    const waited = clock.now() - suspectedAt
-    assert.ok(
-      waited >= T.unreachableAfterMs && waited <= T.unreachableAfterMs + T.heartbeatMs / 4,
-      `unreachable ${waited} ms after suspect`,
-    )
-    assert.deepEqual(
-      events.filter((e) => e.origin === X).map((e) => e.state),
-      ['alive', 'suspect', 'unreachable'],
-    )
-    await membership.stop()
-  })
+  for (const [answer, evidence] of [
+    ['refused', 'refused dials'],
+    [false, 'unanswered pings'],
+  ] as const) {
+    it(`its own ${evidence} confirm a suspect alone, at the longest suspicion for that evidence`, async () => {
+      const { membership, clock, timers, beat, settle, events } = setup({
+        ping: async (o) => (o === X ? answer : true),
+      })
+      await membership.start()
+      beat(X, 1, 100 * T.heartbeatMs) // a slow beat: silence alone would take 100 × unreachableAfter
+      while (membership.get(X)?.state !== 'suspect') {
+        timers.advance(T.heartbeatMs / 4)
+        await settle()
+      }
+      const suspectedAt = clock.now()
+      while (membership.get(X)?.state === 'suspect') {
+        timers.advance(T.heartbeatMs / 4)
+        await settle()
+      }
+      assert.equal(membership.get(X)?.state, 'unreachable')
+      const waited = clock.now() - suspectedAt
+      const { max } = suspicionBounds(answer === 'refused', T)
+      assert.ok(waited >= max && waited <= max + T.heartbeatMs / 4, `unreachable ${waited} ms after suspect`)
+      assert.deepEqual(
+        events.filter((e) => e.origin === X).map((e) => e.state),
+        ['alive', 'suspect', 'unreachable'],
+      )
+      await membership.stop()
+    })
+  }
 
   it('a lost link with a failed ping is accused even by an observer whose timers ran late', async () => {
     const { membership, pubsub, timers, beat, settle } = setup()
