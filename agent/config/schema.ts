@@ -228,14 +228,14 @@ export const CONFIG_KEYS = {
     default: 1500,
     min: 10,
     reason:
-      'When its connection closed and a redial failed, or another node accused it, a node is suspected sooner: a killed agent is seen within seconds. Also the shortest suspicion: a suspect our ping failed and three other nodes accused is unreachable after this long (its window to refute).',
+      'When its connection closed and a redial failed, or another node accused it, a node is suspected sooner: a killed agent is seen within seconds. Also the shortest suspicion: a suspect whose dial we saw refused (nothing listens: its process is gone) and three other nodes accused is unreachable after this long (its window to refute).',
   },
   unreachableAfter: {
     type: 'duration',
     default: 5 * SECOND,
     min: 10,
     reason:
-      'The longest suspicion: a suspect only our own ping failed is unreachable after this long (each other node accusing it shortens the wait, down to suspectAfterLinkLoss), so one slow observer cannot declare a live node dead. Also the silence after which a suspect is unreachable anyway (stretched for slower beats).',
+      'The longest suspicion when our dial of it was refused: a suspect only our own ping failed is unreachable after this long (each other node accusing it shortens the wait, down to suspectAfterLinkLoss), so one slow observer cannot declare a live node dead. On unanswered pings alone (a busy node may not answer) the suspicion runs from this to 3x this. Also the silence after which a suspect is unreachable anyway (stretched for slower beats).',
   },
   reapAfter: {
     type: 'duration',

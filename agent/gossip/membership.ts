@@ -7,7 +7,6 @@ import type { CatalogChangeEvent } from '../catalog/store.ts'
 import type { PubsubMessage, Verdict } from './gossipsub.ts'
 import { LocalHealth } from './local-health.ts'
 import type {
-  MemberChangeEvent,
   MemberStatus,
   MembershipComponents,
   MembershipEvents,
@@ -285,7 +284,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
         logger.debug({ origin, tookMs: t - startedAt }, 'probe outlived a stall of this process: ignored')
         return
       }
-      logger.debug({ origin, answered, why }, 'probed a member')
+      logger.debug({ origin, answered, refused, why }, 'probed a member')
       if (answered) {
         this.health.apply(-1)
         this.failedPings.delete(origin)
@@ -432,8 +431,18 @@ export class Membership extends EventEmitter<MembershipEvents> {
     const next = transition(base, input, t, this.timing)
     this.table.set(origin, next)
     if (previous === undefined || previous.state !== next.state) {
+      // Why a member became suspect or unreachable: the evidence this observer had.
+      const evidence =
+        next.state === 'suspect' || next.state === 'unreachable'
+          ? {
+              refused: next.refused,
+              linkLost: next.linkLost,
+              pingFailed: next.pingFailed,
+              accusers: next.accusers.length,
+            }
+          : {}
       this.components.logger.info(
-        { origin, state: next.state, previous: previous?.state, reaped: next.reaped },
+        { origin, state: next.state, previous: previous?.state, reaped: next.reaped, ...evidence },
         'member state changed',
       )
       this.emit('member:change', {

@@ -92,6 +92,7 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
       await Promise.race([registered, new Promise((r) => setTimeout(r, 10_000))])
       const critical = new Set<number>()
       let last = 0
+      let lastAgent = -1
       const detected = new Promise<void>((resolve) => {
         const off = cluster.onEvent((e) => {
           if (
@@ -103,6 +104,7 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
             return
           critical.add(e.agent)
           last = e.at
+          lastAgent = e.agent
           if (critical.size === n - 1) {
             off()
             resolve()
@@ -165,6 +167,14 @@ async function grapevine(n: number): Promise<{ times: number[]; falsePositives: 
           system: 'grapevine',
           n,
           trial: t,
+          victim: victimName,
+          // A slow trial: what the agent that reported last logged about the victim.
+          ...(last - t0 > 10_000
+            ? {
+                lastAgent: cluster.agents[lastAgent]?.name,
+                lastAgentLog: recent(cluster.agents[lastAgent]?.logs, (l) => l.includes(victimId)),
+              }
+            : {}),
         })
       }
       await cluster.restart(victim, 'lan')
