@@ -6,7 +6,7 @@
 export class ProbeRound {
   private readonly random: () => number
   private order: string[] = []
-  private next_ = 0
+  private cursor = 0
 
   /** `random`: uniform in [0, 1). */
   constructor(random: () => number) {
@@ -19,8 +19,8 @@ export class ProbeRound {
    */
   next(members: Iterable<string>, eligible: (member: string) => boolean): string | undefined {
     for (let tries = 0; tries < 2; tries++) {
-      while (this.next_ < this.order.length) {
-        const member = this.order[this.next_++] as string
+      while (this.cursor < this.order.length) {
+        const member = this.order[this.cursor++] as string
         if (eligible(member)) return member
       }
       const order = [...members]
@@ -29,7 +29,7 @@ export class ProbeRound {
         ;[order[i], order[j]] = [order[j] as string, order[i] as string]
       }
       this.order = order
-      this.next_ = 0
+      this.cursor = 0
     }
     return undefined
   }
