@@ -54,7 +54,7 @@ export interface NodeInit {
   readonly maxConnections?: number
   /** Topics whose peers gossipsub scores. */
   readonly scoredTopics: readonly string[]
-  /** gossipsub mesh degree. Default 8 (gossipsub.ts says why). */
+  /** gossipsub mesh degree. Default 6. */
   readonly meshDegree?: number
   /** libp2p's connection monitor: every connection is pinged this often (ms). Default 60 000. */
   readonly connectionPingIntervalMs?: number
