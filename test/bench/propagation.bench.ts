@@ -17,6 +17,19 @@ const TRIAL_TIMEOUT_MS = 10_000
 const WARMUP = Number(process.env.GV_BENCH_WARMUP ?? 2)
 const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 7))
 
+/** Agent `i`'s connected libp2p peers, from its /metrics (-1 if it does not answer). */
+async function peersOf(cluster: GrapevineCluster, i: number): Promise<number> {
+  try {
+    const r = await fetch(`http://${cluster.agents[i]?.info?.http}/metrics`, {
+      signal: AbortSignal.timeout(3_000),
+    })
+    const m = /^grapevine_gossip_peers (\d+)/m.exec(await r.text())
+    return m === null ? -1 : Number(m[1])
+  } catch {
+    return -1
+  }
+}
+
 function emit(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ bench: 'propagation', ...line })}\n`)
 }
@@ -77,6 +90,16 @@ async function grapevine(n: number): Promise<number[]> {
         ms: Math.round(last - t0),
         half_ms: arrivals[Math.floor(arrivals.length / 2)]?.[1],
         last: arrivals.slice(-3),
+        // A slow trial: how many peers the late agents had, against the fleet's median.
+        ...(last - t0 > 400
+          ? {
+              lastPeers: await Promise.all(arrivals.slice(-3).map(([a]) => peersOf(cluster, a))),
+              medianPeers: percentile(
+                await Promise.all(cluster.agents.map((_a, i) => peersOf(cluster, i))),
+                50,
+              ),
+            }
+          : {}),
       })
       await new Promise((r) => setTimeout(r, 50))
     }
