@@ -1,10 +1,11 @@
 import type { PeerId } from '@libp2p/interface'
-import { multiaddr } from '@multiformats/multiaddr'
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import { parseKey } from '../../crdt/keys.ts'
 import type { NodeValue } from '../../crdt/schema.ts'
 import type { CatalogChangeEvent, CatalogStore } from '../catalog/store.ts'
 import type { GrapevineLibp2p } from './node.ts'
+import { dialableAddrs } from './node-record.ts'
 import type { Timers } from './timers.ts'
 
 /**
@@ -154,14 +155,12 @@ export class Connector {
       if (until > now) connected.add(origin)
       else this.cooldown.delete(origin)
     }
-    const candidates: Array<{ origin: string; addrs: string[] }> = []
+    const candidates: Array<{ origin: string; addrs: Multiaddr[] }> = []
     for (const entry of store.entries()) {
       const parsed = parseKey(entry.key)
       if (parsed?.kind !== 'node' || entry.value === null || parsed.origin === store.origin) continue
       if (connected.has(parsed.origin)) continue
-      const value = entry.value as NodeValue
-      if (value.status !== 'alive' || value.multiaddrs.length === 0) continue
-      const addrs = value.multiaddrs.filter((a) => a.includes(`/p2p/${parsed.origin}`))
+      const addrs = dialableAddrs(entry.value as NodeValue, parsed.origin)
       if (addrs.length > 0) candidates.push({ origin: parsed.origin, addrs })
     }
     const wanted = Math.min(target - peers - this.memberDials, candidates.length)
@@ -171,13 +170,10 @@ export class Connector {
       this.memberDials++
       this.dialing.add(pick.origin)
       node
-        .dial(
-          pick.addrs.map((a) => multiaddr(a)),
-          { signal: AbortSignal.timeout(this.init.dialTimeoutMs ?? 5_000) },
-        )
+        .dial(pick.addrs, { signal: AbortSignal.timeout(this.init.dialTimeoutMs ?? 5_000) })
         .catch((err: unknown) => {
           this.cooldown.set(pick.origin, this.clock() + MEMBER_COOLDOWN_MS)
-          this.logDialFailure(pick.addrs[0] as string, err)
+          this.logDialFailure(String(pick.addrs[0]), err)
         })
         .finally(() => {
           this.memberDials--

@@ -1,3 +1,4 @@
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { canonicalJson } from '../../crdt/canonical.ts'
 import type { NodeValue } from '../../crdt/schema.ts'
 
@@ -47,6 +48,24 @@ export function buildNodeValue(
     status,
     agentVersion: desc.agentVersion ?? '',
   }
+}
+
+/**
+ * Where a member says it can be dialled: its record's multiaddrs that name its own peer id
+ * (a malformed one skipped), or none when it has no record or left.
+ */
+export function dialableAddrs(value: NodeValue | null | undefined, origin: string): Multiaddr[] {
+  if (value === null || value === undefined || value.status !== 'alive') return []
+  const out: Multiaddr[] = []
+  for (const a of value.multiaddrs) {
+    if (!a.includes(`/p2p/${origin}`)) continue
+    try {
+      out.push(multiaddr(a))
+    } catch {
+      // not a multiaddr: the record's schema only bounds its length
+    }
+  }
+  return out
 }
 
 export function sameNodeValue(a: NodeValue | null | undefined, b: NodeValue): boolean {

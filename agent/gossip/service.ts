@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { nodeKey } from '../../crdt/keys.ts'
@@ -17,7 +16,7 @@ import { type MemberChangeEvent, type MemberStatus, Membership } from './members
 import { MEMBER_TIMING_PRESETS, type MemberTiming } from './membership-state.ts'
 import { createGossipMetrics, type GossipMetrics } from './metrics.ts'
 import { createGrapevineNode, DEFAULT_LISTEN, type GrapevineLibp2p, type NodeInit } from './node.ts'
-import { buildNodeValue, type NodeDescription, sameNodeValue } from './node-record.ts'
+import { buildNodeValue, dialableAddrs, type NodeDescription, sameNodeValue } from './node-record.ts'
 import { Receiver } from './receive.ts'
 import { SyncProtocol } from './sync.ts'
 import { systemTimers, type Timers } from './timers.ts'
@@ -402,7 +401,8 @@ export class GossipService extends EventEmitter<GossipEvents> {
     try {
       const peer = peerIdFromString(origin)
       if (node.getConnections(peer).length === 0) {
-        const addrs = this.recordAddrs(origin)
+        const value = this.components.store.get(nodeKey(origin))?.value as NodeValue | null | undefined
+        const addrs = dialableAddrs(value, origin)
         if (addrs.length > 0) await node.dial(addrs, { signal })
       }
       await node.services.ping.ping(peer, { signal })
@@ -410,22 +410,6 @@ export class GossipService extends EventEmitter<GossipEvents> {
     } catch (err) {
       return isRefused(err) ? 'refused' : false
     }
-  }
-
-  /** The multiaddrs `origin`'s node record announces for itself. */
-  private recordAddrs(origin: string): Multiaddr[] {
-    const value = this.components.store.get(nodeKey(origin))?.value as NodeValue | null | undefined
-    if (value === null || value === undefined || value.status !== 'alive') return []
-    const out: Multiaddr[] = []
-    for (const a of value.multiaddrs) {
-      if (!a.includes(`/p2p/${origin}`)) continue
-      try {
-        out.push(multiaddr(a))
-      } catch {
-        // a malformed address in a record: skip it
-      }
-    }
-    return out
   }
 }
 
