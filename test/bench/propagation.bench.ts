@@ -3,7 +3,10 @@
  * all N (Grapevine: the instance's `registered` event arrives on every agent's /v1/watch
  * stream), against Serf (a user event, no coalescing, arriving on every agent's RPC event
  * stream), with agents as separate processes on 127.0.0.1, same N, same run. Both with their
- * default (`lan`) timing. Goal: Grapevine's p99 below Serf's median at every N.
+ * default (`lan`) timing. Goal: Grapevine's p99 below Serf's median at every N. Each trial also
+ * prints a `trial_detail` line (origin, half-way time, the last three agents; for a trial over
+ * 400 ms, their connected peers against the fleet's median). GV_BENCH_SIZES, GV_BENCH_TRIALS,
+ * GV_BENCH_WARMUP and GV_BENCH_SEED change the run.
  */
 import os from 'node:os'
 import { seededRandom } from '../helpers/prng.ts'
