@@ -165,7 +165,13 @@ export class DnsServer {
       )
     }
     this.logger.info(
-      { udp: this.bound.udp, tcp: this.bound.tcp, domains: o.domains, recursors: o.recursors.length },
+      {
+        udp: this.bound.udp,
+        tcp: this.bound.tcp,
+        udpIo: this.udp.io,
+        domains: o.domains,
+        recursors: o.recursors.length,
+      },
       'dns listening',
     )
   }
