@@ -21,7 +21,9 @@
  *
  * A third target, `node-udp-floor`, is a bare node:dgram responder (echo the question, append one
  * fixed A record): the ceiling for any server on Node's UDP stack on this machine, so the run shows
- * how much of the gap to dnsmasq is the runtime and how much is our code.
+ * how much of the gap to dnsmasq is the runtime and how much is our code. A fourth,
+ * `grapevine-dgram`, is the default DnsServer on node:dgram (GRAPEVINE_DNS_UDP_IO=dgram), the
+ * fallback when the batched UDP addon is not built; no goal.
  *
  * Every server runs in its own process (dns-target.ts for ours), as dnsmasq does: this process
  * parses a million latency lines after each run and must not share a heap with what it measures.
@@ -156,9 +158,12 @@ function kernelDefaultRcvbuf(): number {
 const children: ReturnType<typeof spawn>[] = []
 
 /** A server under test in its own process (dns-target.ts); resolves to its UDP port. */
-async function startTarget(args: string[]): Promise<number> {
+async function startTarget(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   const script = fileURLToPath(new URL('./dns-target.ts', import.meta.url))
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [script, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  })
   children.push(child)
   return new Promise<number>((resolve, reject) => {
     let out = ''
@@ -184,6 +189,8 @@ try {
   // rmem_default. Half of it here makes the two buffers equal.
   const sameBufferPort = await startTarget(['grapevine', String(Math.floor(kernelDefaultRcvbuf() / 2))])
   const floorPort = await startTarget(['node-udp-floor'])
+  // The fallback when the batched UDP addon is not built (docs/dns.md): no goal, for the record.
+  const dgramPort = await startTarget(['grapevine'], { GRAPEVINE_DNS_UDP_IO: 'dgram' })
 
   const dnsmasqPort = await freePort()
   dnsmasqChild = spawn(
@@ -217,6 +224,7 @@ try {
     { name: 'grapevine', port: grapevinePort },
     { name: 'grapevine-kernel-buffer', port: sameBufferPort },
     { name: 'node-udp-floor', port: floorPort },
+    { name: 'grapevine-dgram', port: dgramPort },
   ]
   // Everyone must answer correctly before any load.
   for (const t of targets) {
@@ -303,9 +311,16 @@ try {
       met: p99Ratio <= 1.5,
     })
   }
+  const dgram = summary.get('grapevine-dgram')!
+  line({
+    figure: 'qps_ratio_vs_dnsmasq',
+    target: 'grapevine-dgram',
+    value: Number((dgram.qps / base.qps).toFixed(3)),
+    note: 'no goal: the node:dgram fallback (GRAPEVINE_DNS_UDP_IO=dgram)',
+  })
   // The runtime's ceiling: what share of a bare node:dgram responder's rate each server reaches.
   const floor = summary.get('node-udp-floor')!
-  for (const name of ['dnsmasq', 'grapevine', 'grapevine-kernel-buffer']) {
+  for (const name of ['dnsmasq', 'grapevine', 'grapevine-kernel-buffer', 'grapevine-dgram']) {
     line({
       figure: 'qps_ratio_vs_node_floor',
       target: name,
