@@ -42,7 +42,7 @@ export class UdpListener {
   io: { kind: UdpIo; reason: string } | undefined
   /** Replies to the current batch: bytes in `out`, (datagram, offset, length) triples in `plan`. */
   private readonly out = new Uint8Array(256 * 1024)
-  private readonly plan = new Int32Array(64 * 3)
+  private plan = new Int32Array(0)
 
   constructor(components: {
     logger: Logger
@@ -63,6 +63,7 @@ export class UdpListener {
       try {
         const sock = addon.open(family, host, port, recvBufferSize ?? 0, (n) => this.onBatch(n))
         this.batch = { addon, sock }
+        this.plan = new Int32Array(sock.batch * 3)
         this.io = { kind: 'batch', reason }
         return sock.port
       } catch (err) {
