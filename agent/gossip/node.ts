@@ -10,6 +10,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { Logger } from 'pino'
 import { pubsubService } from './gossipsub.ts'
+import { installHalfWindowUpdates } from './yamux-window.ts'
 
 /**
  * The libp2p node: TCP (or the in-process memory transport for tests), noise, yamux, identify,
@@ -71,6 +72,7 @@ export async function createGrapevineNode(
   components: NodeComponents,
   init: NodeInit,
 ): Promise<GrapevineLibp2p> {
+  installHalfWindowUpdates()
   const listen = [...(init.listen ?? DEFAULT_LISTEN)]
   const usesMemory = listen.some((a) => a.startsWith('/memory/'))
   const usesTcp = listen.some((a) => !a.startsWith('/memory/')) || listen.length === 0
