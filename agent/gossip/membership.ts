@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { parseKey } from '../../crdt/keys.ts'
 import type { NodeValue } from '../../crdt/schema.ts'
 import type { MemberState } from '../../crdt/view.ts'
+import type { HeartbeatFrame, SuspectFrame } from '../../crdt/wire.ts'
 import { encodeFrame } from '../../crdt/wire.ts'
 import type { CatalogChangeEvent } from '../catalog/store.ts'
 import type { PubsubMessage, Verdict } from './gossipsub.ts'
@@ -66,6 +67,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
   /** When this agent last accused each origin (by `origin:incarnation`), on `clock`. */
   private readonly accusedAt = new Map<string, number>()
   private lastRefuteAt = Number.NEGATIVE_INFINITY
+  /** Frames the validator decoded, handed to the message handler without decoding twice. */
+  private readonly decoded = new WeakMap<Uint8Array, HeartbeatFrame | SuspectFrame>()
   private readonly probeEveryMs: number
   private readonly round: ProbeRound
   private nextProbeAt = 0
@@ -353,15 +356,19 @@ export class Membership extends EventEmitter<MembershipEvents> {
         'heartbeat rejected',
       )
     } else if (decision.verdict === 'ignore') metrics.ignored(decision.reason)
+    else this.decoded.set(message.data, decision.frame)
     return decision.verdict
   }
 
   private onHeartbeat(message: PubsubMessage): void {
     if (!this.running) return
     this.components.metrics.bytes('in', 'heartbeat', message.data.byteLength)
-    const decision = decideHeartbeat(message.data, message.from)
-    if (decision.verdict !== 'accept') return
-    const frame = decision.frame
+    let frame = this.decoded.get(message.data)
+    if (frame === undefined) {
+      const decision = decideHeartbeat(message.data, message.from)
+      if (decision.verdict !== 'accept') return
+      frame = decision.frame
+    }
     if (frame.kind === 'heartbeat') {
       // A heartbeat clears the accusations we heard, even one sent just before a kill and delayed
       // in the mesh. Pinging on every such heartbeat is wrong (a refute is one too: every observer

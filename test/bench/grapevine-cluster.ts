@@ -1,4 +1,5 @@
 import { AgentProcess } from '../helpers/agent-process.ts'
+import { runAsAgent } from './observer.ts'
 
 /**
  * N real `grapevine agent` processes on 127.0.0.1 (mDNS off, explicit --join of the first and
@@ -36,6 +37,8 @@ export class GrapevineCluster {
       concurrency?: number
       /** More CLI arguments for every agent (e.g. a log level). */
       extraArgs?: readonly string[]
+      /** More environment for agent `i` (e.g. NODE_OPTIONS for a profile of one agent). */
+      envFor?: (i: number) => Record<string, string> | undefined
     },
   ): Promise<GrapevineCluster> {
     const c = new GrapevineCluster()
@@ -43,7 +46,13 @@ export class GrapevineCluster {
     try {
       const first = new AgentProcess(`bench-0`)
       c.agents.push(first)
-      await first.start(common, { preset: opts.preset, timeoutMs: 60_000 })
+      const envOf = (i: number) => {
+        const env = opts.envFor?.(i)
+        return env === undefined ? {} : { env }
+      }
+      const firstStarted = first.start(common, { preset: opts.preset, timeoutMs: 60_000, ...envOf(0) })
+      runAsAgent(first.pid)
+      await firstStarted
       const batch = opts.concurrency ?? 4
       for (let i = 1; i < n; i += batch) {
         const starting: Promise<unknown>[] = []
@@ -52,7 +61,10 @@ export class GrapevineCluster {
           c.agents.push(a)
           const other = c.agents[Math.floor(opts.random() * Math.min(j, i))] as AgentProcess
           const joins = ['--join', first.joinAddr(), ...(other === first ? [] : ['--join', other.joinAddr()])]
-          starting.push(a.start([...common, ...joins], { preset: opts.preset, timeoutMs: 120_000 }))
+          starting.push(
+            a.start([...common, ...joins], { preset: opts.preset, timeoutMs: 120_000, ...envOf(j) }),
+          )
+          runAsAgent(a.pid)
         }
         await Promise.all(starting)
       }
@@ -134,7 +146,9 @@ export class GrapevineCluster {
     const again = new AgentProcess(old.name, old.dataDir)
     this.retired.push(old)
     this.agents[i] = again
-    await again.start([...COMMON, '--join', join.joinAddr()], { preset, timeoutMs: 60_000 })
+    const started = again.start([...COMMON, '--join', join.joinAddr()], { preset, timeoutMs: 60_000 })
+    runAsAgent(again.pid)
+    await started
   }
 
   onEvent(listener: (e: WatchedEvent) => void): () => void {

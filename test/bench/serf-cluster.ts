@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import os from 'node:os'
+import { runAsAgent } from './observer.ts'
 import { SerfRpc } from './serf-rpc.ts'
 
 /**
@@ -34,6 +35,7 @@ export async function startSerfCluster(
     // -retry-join: a plain -join that runs before the first agent listens makes serf exit.
     if (i > 0) args.push(`-retry-join=127.0.0.1:${basePort}`, '-retry-interval=1s')
     const child = spawn('serf', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    runAsAgent(child.pid)
     nodes.push({ name: `serf-${i}`, bind, rpcAddr, child })
   }
   try {
@@ -108,6 +110,7 @@ export async function restartSerfNode(
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
+  runAsAgent(child.pid)
   const node: SerfNode = { name: old.name, bind: old.bind, rpcAddr: old.rpcAddr, child }
   await connectRpc(node)
   nodes[i] = node
