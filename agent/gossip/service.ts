@@ -17,6 +17,7 @@ import { MEMBER_TIMING_PRESETS, type MemberTiming } from './membership-state.ts'
 import { createGossipMetrics, type GossipMetrics } from './metrics.ts'
 import { createGrapevineNode, DEFAULT_LISTEN, type GrapevineLibp2p, type NodeInit } from './node.ts'
 import { buildNodeValue, dialableAddrs, type NodeDescription, sameNodeValue } from './node-record.ts'
+import { muxerPing } from './probe-ping.ts'
 import { Receiver } from './receive.ts'
 import { SyncProtocol } from './sync.ts'
 import { systemTimers, type Timers } from './timers.ts'
@@ -390,9 +391,10 @@ export class GossipService extends EventEmitter<GossipEvents> {
   }
 
   /**
-   * Ping `origin`. Not connected, it is dialled at the addresses its node record announces
-   * (the peer store may not have them: it learns addresses from connections), so that a dead
-   * member's dial is refused rather than failing for want of an address.
+   * Ping `origin`: over a connection we hold, with the muxer's own ping (probe-ping.ts: no new
+   * stream), else with the ping protocol. Not connected, it is dialled at the addresses its node
+   * record announces (the peer store may not have them: it learns addresses from connections),
+   * so that a dead member's dial is refused rather than failing for want of an address.
    */
   private async ping(origin: string, timeoutMs: number): Promise<boolean | 'refused'> {
     const node = this.libp2p
@@ -400,12 +402,15 @@ export class GossipService extends EventEmitter<GossipEvents> {
     const signal = AbortSignal.timeout(timeoutMs)
     try {
       const peer = peerIdFromString(origin)
-      if (node.getConnections(peer).length === 0) {
+      let connections = node.getConnections(peer)
+      if (connections.length === 0) {
         const value = this.components.store.get(nodeKey(origin))?.value as NodeValue | null | undefined
         const addrs = dialableAddrs(value, origin)
-        if (addrs.length > 0) await node.dial(addrs, { signal })
+        if (addrs.length > 0) connections = [await node.dial(addrs, { signal })]
       }
-      await node.services.ping.ping(peer, { signal })
+      const viaMuxer = connections.map(muxerPing).find((ping) => ping !== undefined)
+      if (viaMuxer !== undefined) await viaMuxer({ signal })
+      else await node.services.ping.ping(peer, { signal })
       return true
     } catch (err) {
       return isRefused(err) ? 'refused' : false
