@@ -22,6 +22,5 @@ export function muxerPing(conn: Connection): ((options?: AbortOptions) => Promis
   if (conn.status !== 'open') return undefined
   const muxer = (conn as unknown as { muxer?: Partial<PingingMuxer> }).muxer
   if (muxer === undefined || typeof muxer.ping !== 'function') return undefined
-  const ping = muxer.ping.bind(muxer)
-  return (options) => ping(options)
+  return muxer.ping.bind(muxer)
 }

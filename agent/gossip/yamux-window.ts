@@ -14,7 +14,7 @@ import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
  * Installed once, process-wide, on the class the package exports (`/stream`). Streams that are
  * not established (opening, acknowledging, paused) keep the library's behaviour, which carries
  * their SYN/ACK flags and pause bookkeeping. If a future version renames the fields read here, the
- * check fails open to the library's own policy, and test/unit/yamux-window.test.ts goes red.
+ * check fails open to the library's own policy, and test/agent/gossip/yamux-window.test.ts goes red.
  */
 
 interface WindowFields {

@@ -23,6 +23,17 @@ const COMMON = [
   '127.0.0.1:0',
 ]
 
+/** Start one agent process at the observed systems' priority (observer.ts). */
+function startAsAgent(
+  agent: AgentProcess,
+  args: readonly string[],
+  opts: Parameters<AgentProcess['start']>[1],
+): ReturnType<AgentProcess['start']> {
+  const ready = agent.start(args, opts)
+  runAsAgent(agent.pid)
+  return ready
+}
+
 export class GrapevineCluster {
   readonly agents: AgentProcess[] = []
   private readonly controllers: AbortController[] = []
@@ -37,8 +48,6 @@ export class GrapevineCluster {
       concurrency?: number
       /** More CLI arguments for every agent (e.g. a log level). */
       extraArgs?: readonly string[]
-      /** More environment for agent `i` (e.g. NODE_OPTIONS for a profile of one agent). */
-      envFor?: (i: number) => Record<string, string> | undefined
     },
   ): Promise<GrapevineCluster> {
     const c = new GrapevineCluster()
@@ -46,13 +55,7 @@ export class GrapevineCluster {
     try {
       const first = new AgentProcess(`bench-0`)
       c.agents.push(first)
-      const envOf = (i: number) => {
-        const env = opts.envFor?.(i)
-        return env === undefined ? {} : { env }
-      }
-      const firstStarted = first.start(common, { preset: opts.preset, timeoutMs: 60_000, ...envOf(0) })
-      runAsAgent(first.pid)
-      await firstStarted
+      await startAsAgent(first, common, { preset: opts.preset, timeoutMs: 60_000 })
       const batch = opts.concurrency ?? 4
       for (let i = 1; i < n; i += batch) {
         const starting: Promise<unknown>[] = []
@@ -61,10 +64,7 @@ export class GrapevineCluster {
           c.agents.push(a)
           const other = c.agents[Math.floor(opts.random() * Math.min(j, i))] as AgentProcess
           const joins = ['--join', first.joinAddr(), ...(other === first ? [] : ['--join', other.joinAddr()])]
-          starting.push(
-            a.start([...common, ...joins], { preset: opts.preset, timeoutMs: 120_000, ...envOf(j) }),
-          )
-          runAsAgent(a.pid)
+          starting.push(startAsAgent(a, [...common, ...joins], { preset: opts.preset, timeoutMs: 120_000 }))
         }
         await Promise.all(starting)
       }
@@ -146,9 +146,7 @@ export class GrapevineCluster {
     const again = new AgentProcess(old.name, old.dataDir)
     this.retired.push(old)
     this.agents[i] = again
-    const started = again.start([...COMMON, '--join', join.joinAddr()], { preset, timeoutMs: 60_000 })
-    runAsAgent(again.pid)
-    await started
+    await startAsAgent(again, [...COMMON, '--join', join.joinAddr()], { preset, timeoutMs: 60_000 })
   }
 
   onEvent(listener: (e: WatchedEvent) => void): () => void {

@@ -5,8 +5,8 @@
  * stream), with agents as separate processes on 127.0.0.1, same N, same run. Both with their
  * default (`lan`) timing. Goal: Grapevine's p99 below Serf's median at every N. Each trial also
  * prints a `trial_detail` line (origin, half-way time, the last three agents; for a trial over
- * 400 ms, their connected peers against the fleet's median). GV_BENCH_SIZES, GV_BENCH_TRIALS, GV_BENCH_SETTLE_MS,
- * GV_BENCH_WARMUP and GV_BENCH_SEED change the run.
+ * 400 ms, their connected peers against the fleet's median). GV_BENCH_SIZES, GV_BENCH_TRIALS,
+ * GV_BENCH_SETTLE_MS, GV_BENCH_WARMUP and GV_BENCH_SEED change the run.
  */
 import os from 'node:os'
 import { seededRandom } from '../helpers/prng.ts'
@@ -26,12 +26,15 @@ const random = seededRandom(Number(process.env.GV_BENCH_SEED ?? 7))
  * trial is meant to time one change reaching a fleet at rest.
  */
 const SETTLE_MS = Number(process.env.GV_BENCH_SETTLE_MS ?? 10_000)
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, SETTLE_MS))
 /**
  * Pause between trials (and after a slow trial's diagnostics, which fetch every agent's metrics),
  * drawn from 400-600 ms so trials do not lock in phase with once-a-second timers. It was 50 ms: the
  * next change then landed while the last one's duplicates, gossip and diagnostics still ran.
  */
-const gap = (): Promise<void> => new Promise((r) => setTimeout(r, 400 + Math.floor(random() * 200)))
+const GAP_MS = [400, 600] as const
+const gap = (): Promise<void> =>
+  new Promise((r) => setTimeout(r, GAP_MS[0] + Math.floor(random() * (GAP_MS[1] - GAP_MS[0]))))
 
 /** Agent `i`'s connected libp2p peers, from its /metrics (-1 if it does not answer). */
 async function peersOf(cluster: GrapevineCluster, i: number): Promise<number> {
@@ -56,7 +59,7 @@ async function grapevine(n: number): Promise<number[]> {
     const formed = await cluster.waitFormed(180_000)
     emit({ figure: 'formation_ms', value: Math.round(formed), unit: 'ms', system: 'grapevine', n })
     await cluster.watch()
-    await new Promise((r) => setTimeout(r, SETTLE_MS))
+    await settle()
     const times: number[] = []
     for (let t = 0; t < TRIALS + WARMUP; t++) {
       const service = `probe-${n}-${t}`
@@ -139,7 +142,7 @@ async function serf(n: number, basePort: number): Promise<number[]> {
         }),
       ),
     )
-    await new Promise((r) => setTimeout(r, SETTLE_MS))
+    await settle()
     for (let t = 0; t < TRIALS + WARMUP; t++) {
       const name = `probe-${n}-${t}`
       const origin = Math.floor(random() * n)
@@ -182,7 +185,7 @@ async function serf(n: number, basePort: number): Promise<number[]> {
 }
 
 emit({
-  note: `Propagation to all N agents, ${TRIALS} trials per N, agents as separate processes on 127.0.0.1 (Grapevine: preset lan, mDNS off, --join; Serf: -profile=lan). Grapevine registers an instance over HTTP and times its arrival on every agent's /v1/watch stream; Serf fires a user event (coalesce off) over RPC and times its arrival on every agent's RPC event stream. Serf measured right after Grapevine at the same N. Both fleets rest ${SETTLE_MS / 1000} s after formation; trials are 400-600 ms apart; the agents of both systems run at niceness ${AGENT_NICE}, the observing benchmark process at 0 (test/bench/observer.ts).`,
+  note: `Propagation to all N agents, ${TRIALS} trials per N, agents as separate processes on 127.0.0.1 (Grapevine: preset lan, mDNS off, --join; Serf: -profile=lan). Grapevine registers an instance over HTTP and times its arrival on every agent's /v1/watch stream; Serf fires a user event (coalesce off) over RPC and times its arrival on every agent's RPC event stream. Serf measured right after Grapevine at the same N. Both fleets rest ${SETTLE_MS / 1000} s after formation; trials are ${GAP_MS[0]}-${GAP_MS[1]} ms apart; the agents of both systems run at niceness ${AGENT_NICE}, the observing benchmark process at 0 (test/bench/observer.ts).`,
 })
 const serfPorts = new SerfPorts(24_000)
 
